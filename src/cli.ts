@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { MoebenchError } from "./util/errors.js";
+import { synthCommand } from "./commands/synth.js";
+import { inspectCommand } from "./commands/inspect.js";
+
+const require = createRequire(import.meta.url);
+const pkg = require("../package.json") as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command("moebench")
+    .description("Measured numbers for MoE vs dense GGUF models on llama.cpp (node-llama-cpp): fit, speed, energy, cost, quality")
+    .version(pkg.version)
+    .showHelpAfterError("(run with --help for usage)");
+  program.addCommand(synthCommand());
+  program.addCommand(inspectCommand());
+  for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
+  program.exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof MoebenchError) {
+      process.stderr.write(`moebench: ${e.line()}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`moebench: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return 3;
+  }
+}
+
+main(process.argv).then((code) => { process.exitCode = code; });

@@ -1,0 +1,55 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, dirname } from "node:path";
+import { createRequire } from "node:module";
+import { MoebenchError } from "./errors.js";
+
+/** Where moebench caches synthesized models and llama.cpp builds (MOEBENCH_CACHE overrides). */
+export function cacheDir(): string {
+  return process.env.MOEBENCH_CACHE ?? join(homedir(), ".cache", "moebench");
+}
+
+/** node-llama-cpp's bundled llama.cpp release (tag) and the path of its git bundle. */
+export function bundledLlamaCpp(): { tag: string; bundle: string; nodeLlamaCppVersion: string } {
+  const require = createRequire(import.meta.url);
+  let root = dirname(require.resolve("node-llama-cpp"));
+  while (!existsSync(join(root, "llama", "llama.cpp.info.json"))) {
+    const up = dirname(root);
+    if (up === root) throw new MoebenchError("node-llama-cpp's llama.cpp bundle was not found", "run npm ci");
+    root = up;
+  }
+  const pkgPath = join(root, "package.json");
+  const info = JSON.parse(readFileSync(join(root, "llama", "llama.cpp.info.json"), "utf8")) as { tag: string };
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { version: string };
+  return { tag: info.tag, bundle: join(root, "llama", "gitRelease.bundle"), nodeLlamaCppVersion: pkg.version };
+}
+
+export type LlamaTool = "llama-bench" | "llama-quantize" | "llama-perplexity" | "llama-server";
+
+/**
+ * Build llama.cpp's CPU tools once from the source node-llama-cpp ships (its gitRelease.bundle), with
+ * ggml's own threadpool (GGML_OPENMP=OFF) like node-llama-cpp's prebuilt binaries, and cache them.
+ * Returns the folder holding the binaries.
+ */
+export function ensureLlamaTools(tools: LlamaTool[], log: (s: string) => void = (s) => process.stderr.write(s + "\n")): string {
+  const { tag, bundle } = bundledLlamaCpp();
+  const src = join(cacheDir(), `llama.cpp-${tag}`);
+  const build = join(src, "build-cpu");
+  const bin = join(build, "bin");
+  const missing = tools.filter((t) => !existsSync(join(bin, t)));
+  if (missing.length === 0) return bin;
+  for (const cmd of ["git", "cmake", "c++"]) {
+    if (spawnSync("which", [cmd]).status !== 0) throw new MoebenchError(`building ${missing.join(", ")} needs ${cmd}, which is not installed`, "install git, cmake and a C++ compiler");
+  }
+  mkdirSync(cacheDir(), { recursive: true });
+  if (!existsSync(join(src, "CMakeLists.txt"))) {
+    log(`cloning llama.cpp ${tag} from node-llama-cpp's bundle into ${src}`);
+    execFileSync("git", ["clone", "-q", bundle, src], { stdio: "inherit" });
+  }
+  log(`building ${missing.join(", ")} (CPU, GGML_OPENMP=OFF) in ${build}; this takes a few minutes once`);
+  execFileSync("cmake", ["-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DGGML_OPENMP=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DGGML_NATIVE=ON"], { stdio: ["ignore", "ignore", "inherit"] });
+  const jobs = String(Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2)));
+  execFileSync("cmake", ["--build", build, "-j", jobs, "--target", ...missing], { stdio: ["ignore", "ignore", "inherit"] });
+  return bin;
+}
