@@ -4,6 +4,8 @@ import { createRequire } from "node:module";
 import { MoebenchError } from "./util/errors.js";
 import { synthCommand } from "./commands/synth.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { planCommand } from "./commands/plan.js";
+import { runCommand } from "./commands/run.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)");
   program.addCommand(synthCommand());
   program.addCommand(inspectCommand());
+  program.addCommand(planCommand());
+  program.addCommand(runCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();

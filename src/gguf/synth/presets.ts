@@ -90,11 +90,12 @@ export const SCALES: readonly Scale[] = ["full", "small", "tiny"];
 export function scaleHparams(h: Hparams, scale: Scale): Hparams {
   if (scale === "full") return { ...h };
   const small = scale === "small";
-  const nEmbd = small ? 512 : 256;
-  const headDim = small ? 64 : 32;
+  // keep the GQA ratio; pick the head dim so that q/o rows stay multiples of 256 (same quant types as full scale)
   const gqa = h.nHead / h.nHeadKv;
-  const nHead = nEmbd / headDim;
-  const nHeadKv = Math.max(1, Math.round(nHead / gqa));
+  const nHeadKv = small ? 2 : 1;
+  const nHead = gqa * nHeadKv;
+  const headDim = [small ? 64 : 32, 64, 128, 256].find((d) => (nHead * d) % 256 === 0) ?? 256;
+  const nEmbd = nHead * headDim;
   const vocab = small ? 8192 : 2048;
   const base = { ...h, nEmbd, headDim, nHead, nHeadKv, vocab, nFf: small ? 1536 : 512, name: `${h.name.replace(" (synthetic)", "")} ${scale} (synthetic)` };
   if (h.arch === "lfm2moe") {

@@ -1,0 +1,225 @@
+/**
+ * The parent: runs a planned suite, one worker child process per model load, appending one record
+ * per instance (success or failure) as soon as it exists. A crash, OOM, or timeout becomes a record
+ * and the run goes on with a fresh worker.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import type { Instance, ModelRef } from "../plan/types.js";
+import type { ResultRecord, ModelIdentity, Env, Status } from "../results/schema.js";
+import { SCHEMA_VERSION } from "../results/schema.js";
+import { appendJsonl, readJsonl } from "../results/jsonl.js";
+import type { WorkerToParent, InstanceResult, WorkerOptions } from "./ipc.js";
+import { materialize, identify, unknownIdentity } from "./prepareModel.js";
+import { Progress } from "./progress.js";
+import { summarize } from "../analysis/stats.js";
+
+export interface RunOptions {
+  suiteName: string;
+  runDir: string;
+  runId: string;
+  instances: Instance[];
+  executor: "llama" | "mock";
+  backend: string;
+  seed: number;
+  warmup: number;
+  repetitions: { min: number; max: number; targetCi: number };
+  timeoutSec: number;
+  env: Env;
+  resume: boolean;
+  verbose?: boolean;
+  /** extra warnings attached to every record (e.g. settings known to distort tg) */
+  runWarnings?: string[];
+}
+
+export interface RunSummary { written: number; skipped: number; failed: number; interrupted: boolean; resultsPath: string }
+
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), "worker.js");
+
+function tail(s: string, n = 4000): string {
+  return s.length > n ? s.slice(-n) : s;
+}
+
+export function describeResult(r: ResultRecord): string {
+  const name = `${r.model.label} ${r.testId}`;
+  if (r.status !== "ok") return `${name}: ${r.status.toUpperCase()} ${r.error?.message.split("\n")[0] ?? ""}`;
+  const parts: string[] = [];
+  const tps = (p: { tokens: number; samplesMs: number[] } | null, label: string): void => {
+    if (!p) return;
+    const s = summarize(p.samplesMs.map((ms) => p.tokens / (ms / 1000)));
+    parts.push(`${label} ${s.mean.toFixed(1)} tok/s ±${(s.ciRel * 100).toFixed(1)}% (n=${s.n})`);
+  };
+  tps(r.pp, "pp");
+  tps(r.tg, "tg");
+  tps(r.parallelTg, "tg(all seqs)");
+  return `${name}: ${parts.join(", ")}`;
+}
+
+export async function runSuite(o: RunOptions): Promise<RunSummary> {
+  mkdirSync(o.runDir, { recursive: true });
+  const resultsPath = join(o.runDir, "results.jsonl");
+  const done = new Set<string>();
+  if (o.resume && existsSync(resultsPath)) for (const r of readJsonl(resultsPath)) done.add(r.key);
+  writeFileSync(join(o.runDir, "env.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, env: o.env, argv: process.argv.slice(2), startedAt: new Date().toISOString() }, null, 2) + "\n");
+  const todo = o.instances.filter((i) => !done.has(i.key));
+  const progress = new Progress(todo.length);
+  if (done.size) progress.note(`resuming ${o.runDir}: ${o.instances.length - todo.length} instance(s) already recorded, ${todo.length} to run`);
+  let written = 0;
+  let failed = 0;
+  let interrupted = false;
+  let current: ChildProcess | undefined;
+  const onSigint = (): void => { interrupted = true; current?.kill("SIGKILL"); };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+
+  const write = (rec: ResultRecord): void => {
+    appendJsonl(resultsPath, rec);
+    written++;
+    if (rec.status !== "ok") failed++;
+    progress.finish(describeResult(rec));
+  };
+  const baseRecord = (inst: Instance, model: ModelIdentity, env: Env, loadMs: number | null): Omit<ResultRecord, "status" | "pp" | "tg" | "parallelTg" | "memory" | "error" | "warnings"> => ({
+    schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, key: inst.key, testId: inst.testId, timestamp: new Date().toISOString(),
+    model, params: inst.params, env, telemetry: { status: "unavailable", reason: "GPU telemetry is not sampled by this moebench version" }, loadMs,
+  });
+  const failRecord = (inst: Instance, model: ModelIdentity, env: Env, status: Status, message: string, stderr: string | null, loadMs: number | null = null): ResultRecord => ({
+    ...baseRecord(inst, model, env, loadMs), status, pp: null, tg: null, parallelTg: null, memory: null, warnings: [...(o.runWarnings ?? [])],
+    error: { message, stderrTail: stderr ? tail(stderr) : null },
+  });
+
+  // groups in run order
+  const groups: Instance[][] = [];
+  for (const i of todo) {
+    const g = groups[groups.length - 1];
+    if (g && g[0]!.group === i.group) g.push(i);
+    else groups.push([i]);
+  }
+
+  for (const group of groups) {
+    if (interrupted) break;
+    const ref: ModelRef = group[0]!.model;
+    let path: string;
+    let identity: ModelIdentity;
+    let vocab: number;
+    try {
+      path = await materialize(ref, (s) => progress.note(s));
+      ({ identity, vocab } = await identify(ref, path));
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      for (const inst of group) write(failRecord(inst, unknownIdentity(ref, ref.kind === "path" ? ref.path : null), o.env, "error", msg, null));
+      continue;
+    }
+    let remaining = [...group];
+    while (remaining.length && !interrupted) {
+      const outcome = await runWorker(remaining, { executor: o.executor, modelPath: path, vocab, seed: o.seed, warmup: o.warmup, repetitions: o.repetitions, backend: o.backend }, o.timeoutSec, (c) => { current = c; },
+        (inst, res, env, loadMs) => {
+          const rec: ResultRecord = {
+            ...baseRecord(inst, identity, env, loadMs), status: "ok", pp: res.pp, tg: res.tg, parallelTg: res.parallelTg, memory: res.memory,
+            params: { ...inst.params, threads: res.applied.threads, ubatch: res.applied.ubatch },
+            warnings: [...(o.runWarnings ?? []), ...res.warnings], error: null,
+          };
+          write(rec);
+        },
+        (inst, status, message, stderr, env) => write(failRecord(inst, identity, env, status, message, stderr)),
+        (key, phase, tps) => progress.update(`${ref.label}`, `${group.find((g) => g.key === key)?.testId ?? ""} ${phase}`, tps),
+        o.env, o.verbose ?? false);
+      remaining = remaining.filter((i) => !outcome.finished.has(i.key));
+      if (outcome.loadFailed) break;
+    }
+  }
+  process.off("SIGINT", onSigint);
+  process.off("SIGTERM", onSigint);
+  return { written, skipped: o.instances.length - todo.length, failed, interrupted, resultsPath };
+}
+
+interface WorkerOutcome { finished: Set<string>; loadFailed: boolean }
+
+function runWorker(
+  instances: Instance[], options: WorkerOptions, timeoutSec: number, setCurrent: (c: ChildProcess | undefined) => void,
+  onResult: (inst: Instance, res: InstanceResult, env: Env, loadMs: number | null) => void,
+  onFail: (inst: Instance, status: Status, message: string, stderr: string | null, env: Env) => void,
+  onProgress: (key: string, phase: string, tps: number) => void,
+  baseEnv: Env, verbose: boolean,
+): Promise<WorkerOutcome> {
+  return new Promise((resolve) => {
+    const finished = new Set<string>();
+    const byKey = new Map(instances.map((i) => [i.key, i]));
+    let env: Env = baseEnv;
+    let loadMs: number | null = null;
+    let stderr = "";
+    let currentKey: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    let settled = false;
+    const child = fork(WORKER, [], { stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
+    setCurrent(child);
+    child.stdout?.on("data", (d: Buffer) => { if (verbose) process.stderr.write(d); });
+    child.stderr?.on("data", (d: Buffer) => { stderr = tail(stderr + d.toString(), 16000); if (verbose) process.stderr.write(d); });
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutSec * 1000);
+    };
+    arm(); // covers loading too
+    child.on("message", (m: WorkerToParent) => {
+      switch (m.type) {
+        case "env":
+          env = { ...baseEnv, ...m.env, gpus: m.env.gpus ?? [] } as Env;
+          loadMs = m.loadMs;
+          break;
+        case "loadFailed":
+          for (const inst of instances) { onFail(inst, m.oom ? "oom" : "error", `model load failed: ${m.message}`, stderr, env); finished.add(inst.key); }
+          settled = true;
+          clearTimeout(timer);
+          resolve({ finished, loadFailed: true });
+          break;
+        case "started":
+          currentKey = m.key;
+          stderr = "";
+          arm();
+          break;
+        case "progress":
+          onProgress(m.key, m.phase, m.tokPerSec);
+          break;
+        case "result": {
+          const inst = byKey.get(m.key);
+          if (inst) { onResult(inst, m.result, env, loadMs); finished.add(m.key); }
+          currentKey = undefined;
+          break;
+        }
+        case "failed": {
+          const inst = byKey.get(m.key);
+          if (inst) { onFail(inst, m.oom ? "oom" : "error", m.message, stderr, env); finished.add(m.key); }
+          currentKey = undefined;
+          break;
+        }
+        case "done":
+          break;
+      }
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      setCurrent(undefined);
+      if (settled) return;
+      const victim = currentKey ? byKey.get(currentKey) : instances.find((i) => !finished.has(i.key));
+      if (victim && !finished.has(victim.key) && (code !== 0 || signal)) {
+        if (timedOut) onFail(victim, "timeout", `no result within ${timeoutSec} s (worker killed)`, stderr, env);
+        else if (signal === "SIGKILL" && !timedOut) { /* interrupted by the user: not recorded */ resolve({ finished, loadFailed: false }); return; }
+        else {
+          const oom = /out of memory|failed to allocate|std::bad_alloc/i.test(stderr);
+          onFail(victim, oom ? "oom" : "crash", `worker exited (${signal ?? `code ${code}`})${currentKey ? "" : " while loading the model"}`, stderr, env);
+        }
+        finished.add(victim.key);
+        // a crash while loading dooms every instance of this model
+        if (!currentKey && loadMs === null) {
+          for (const inst of instances) if (!finished.has(inst.key)) { onFail(inst, timedOut ? "timeout" : "crash", timedOut ? `model load took over ${timeoutSec} s (worker killed)` : "worker died while loading the model", stderr, env); finished.add(inst.key); }
+          resolve({ finished, loadFailed: true });
+          return;
+        }
+      }
+      resolve({ finished, loadFailed: false });
+    });
+    child.send({ type: "run", options, instances });
+  });
+}

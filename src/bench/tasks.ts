@@ -1,0 +1,123 @@
+/**
+ * The timed tasks of one instance: pp (prompt processing), tg (generation), pp+tg, each at depth, and
+ * parallel-sequence generation. tinybench drives the repetitions; our own timing of exactly the timed
+ * region is handed to it as overriddenDuration, and every sample is kept in order. Repetitions adapt:
+ * after `min`, more run until the 95% CI half-width is within `targetCi` of the mean or `max` is reached.
+ */
+import { Bench } from "tinybench";
+import type { Phase } from "../results/schema.js";
+import type { BenchContext } from "./executor.js";
+import { summarize, percentiles } from "../analysis/stats.js";
+
+export interface TaskSpec {
+  pp: number;
+  tg: number;
+  depth: number;
+  parallel: number;
+  warmup: number;
+  repetitions: { min: number; max: number; targetCi: number };
+}
+
+/** Seeded random token ids in [lo, hi) (timing must not depend on a tokenizer). */
+export function randomTokens(n: number, seed: number, lo: number, hi: number): number[] {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const out: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    out[i] = lo + (s % (hi - lo));
+  }
+  return out;
+}
+
+/** Run `once` (returns its timed ms) under tinybench with warm-up, min reps, then adaptively up to max. */
+async function repeat(once: () => Promise<{ ms: number; extra?: unknown }>, spec: TaskSpec, tokens: number, onRep?: (rep: number, tokPerSec: number) => void): Promise<{ samplesMs: number[]; extras: unknown[] }> {
+  const samplesMs: number[] = [];
+  const extras: unknown[] = [];
+  let warm = spec.warmup;
+  const round = async (iterations: number): Promise<void> => {
+    let measuring = false;
+    const bench = new Bench({ iterations, time: 0, warmup: warm > 0, warmupIterations: warm, warmupTime: 0, throws: true });
+    bench.add("rep", async () => {
+      const r = await once();
+      if (measuring) {
+        samplesMs.push(r.ms);
+        extras.push(r.extra);
+        onRep?.(samplesMs.length, tokens / (r.ms / 1000));
+      }
+      return { overriddenDuration: r.ms };
+    }, { beforeEach(mode) { measuring = mode === "run"; } });
+    await bench.run();
+    warm = 0;
+  };
+  await round(spec.repetitions.min);
+  while (samplesMs.length < spec.repetitions.max) {
+    const s = summarize(samplesMs.map((ms) => tokens / ms));
+    if (s.n >= 2 && s.ciRel <= spec.repetitions.targetCi) break;
+    await round(1);
+  }
+  return { samplesMs, extras };
+}
+
+export interface TaskResult { pp: Phase | null; tg: Phase | null; parallelTg: Phase | null }
+
+export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number, seed: number, onRep?: (phase: string, rep: number, tokPerSec: number) => void): Promise<TaskResult> {
+  const lo = Math.min(256, Math.floor(vocab / 4));
+  const hi = Math.max(lo + 1, vocab - 16);
+  const depthToks = spec.depth ? randomTokens(spec.depth, seed + 1, lo, hi) : [];
+  const prompt = spec.pp ? randomTokens(spec.pp, seed + 2, lo, hi) : [];
+  const first = randomTokens(spec.parallel, seed + 3, lo, hi);
+  const prepare = async (): Promise<void> => {
+    await ctx.clear();
+    if (spec.depth) for (let k = 0; k < spec.parallel; k++) await ctx.fill(depthToks, k);
+  };
+  const result: TaskResult = { pp: null, tg: null, parallelTg: null };
+
+  if (spec.parallel > 1) {
+    const total = spec.parallel * spec.tg;
+    const r = await repeat(async () => {
+      await prepare();
+      const t = await ctx.timeParallel(first, spec.tg);
+      return { ms: t.totalMs, extra: t.ttftMs };
+    }, spec, total, (rep, tps) => onRep?.("tg", rep, tps));
+    const ttft = r.extras.map((e) => percentiles(e as number[], [0.5])[0]!);
+    result.parallelTg = { tokens: total, samplesMs: r.samplesMs, warmup: spec.warmup, ttftMs: ttft, itlMs: null };
+    return result;
+  }
+
+  if (spec.pp) {
+    // pp (and pp+tg): the prompt phase is timed alone; for pp+tg the generation that follows is timed too
+    const tgGaps: number[][] = [];
+    const tgMs: number[] = [];
+    const r = await repeat(async () => {
+      await prepare();
+      const ms = await ctx.timePrompt(prompt);
+      if (spec.tg) {
+        const gaps = await ctx.timeGenerate(first[0]!, spec.tg);
+        tgGaps.push(gaps);
+        tgMs.push(gaps.reduce((a, b) => a + b, 0));
+      }
+      return { ms };
+    }, spec, spec.pp, (rep, tps) => onRep?.("pp", rep, tps));
+    result.pp = { tokens: spec.pp, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: null };
+    if (spec.tg) {
+      // warm-up repetitions also ran generation: keep only the measured ones (the last n)
+      const n = r.samplesMs.length;
+      const gaps = tgGaps.slice(-n).flat();
+      const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
+      result.tg = { tokens: spec.tg, samplesMs: tgMs.slice(-n), warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! } };
+    }
+    return result;
+  }
+
+  const allGaps: number[][] = [];
+  const r = await repeat(async () => {
+    await prepare();
+    const gaps = await ctx.timeGenerate(first[0]!, spec.tg);
+    allGaps.push(gaps);
+    return { ms: gaps.reduce((a, b) => a + b, 0) };
+  }, spec, spec.tg, (rep, tps) => onRep?.("tg", rep, tps));
+  const gaps = allGaps.slice(-r.samplesMs.length).flat();
+  const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
+  result.tg = { tokens: spec.tg, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! } };
+  return result;
+}

@@ -1,0 +1,80 @@
+import { Command, Option } from "commander";
+import { readdirSync, existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { planSuite } from "./planSuite.js";
+import { runSuite } from "../bench/runner.js";
+import { hostEnv } from "../bench/hostEnv.js";
+import { detectGpu } from "../bench/detectGpu.js";
+import { MoebenchError } from "../util/errors.js";
+import { fmtBytes } from "../util/units.js";
+import { readJsonl } from "../results/jsonl.js";
+import { summaryTable } from "../export/summaryTable.js";
+
+export function newRunId(d = new Date()): string {
+  return d.toISOString().replace(/[:]/g, "-").replace(/\.\d+Z$/, "Z");
+}
+
+function latestRunDir(base: string): string | undefined {
+  if (!existsSync(base)) return undefined;
+  const dirs = readdirSync(base).filter((d) => existsSync(join(base, d, "results.jsonl"))).sort();
+  return dirs.length ? join(base, dirs[dirs.length - 1]!) : undefined;
+}
+
+export interface RunCliOptions { out?: string; resume?: boolean; filter?: string; executor: "llama" | "mock"; backend?: string; verbose?: boolean; summary?: boolean }
+
+export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: string; failed: number; interrupted: boolean }> {
+  const probe = await planSuite(file, { gpu: false, filter: o.filter, executor: o.executor });
+  const backend = o.backend ?? (o.executor === "mock" ? "mock" : probe.suite.backend);
+  const det = o.executor === "mock" ? { gpu: false as const, vramBytes: null, names: [] } : await detectGpu(backend);
+  let p = det.gpu && probe.suite.gpu ? await planSuite(file, { gpu: true, filter: o.filter, executor: o.executor }) : probe;
+  const notes: string[] = [];
+  if (det.gpu && det.vramBytes && probe.suite.gpu) {
+    // only the models whose weights fit the card (90% of VRAM, leaving room for KV and compute buffers)
+    const fits = p.instances.filter((i) => (p.sizes.get(i.model.ref)?.bytes ?? 0) < det.vramBytes! * 0.9);
+    const skipped = new Set(p.instances.filter((i) => !fits.includes(i)).map((i) => i.model.label));
+    if (skipped.size) notes.push(`skipping models whose weights do not fit ${fmtBytes(det.vramBytes)} of VRAM: ${[...skipped].join(", ")}`);
+    p = { ...p, instances: fits.map((i, index) => ({ ...i, index })) };
+  }
+  const mode = det.gpu ? `GPU (${det.gpu}: ${det.names.join(", ") || "unknown device"})` : o.executor === "mock" ? "mock executor (synthetic timings, no llama.cpp)" : "CPU (no GPU found by node-llama-cpp)";
+  const env = hostEnv();
+  const base = resolve("results", p.suite.name);
+  let runDir: string;
+  if (o.out) runDir = resolve(o.out);
+  else if (o.resume) {
+    const last = latestRunDir(base);
+    if (!last) throw new MoebenchError(`--resume: no earlier run of suite ${p.suite.name} under ${base}`, "give the run folder with --out");
+    runDir = last;
+  } else runDir = join(base, newRunId());
+  if (o.out && existsSync(runDir) && !statSync(runDir).isDirectory()) throw new MoebenchError(`--out ${o.out} is a file`, "give a folder");
+  const runId = runDir.split(/[\\/]/).pop()!;
+  process.stderr.write(`moebench run: suite ${p.suite.name}, ${p.instances.length} instances on ${mode}\n`);
+  for (const n of [...notes, ...p.warnings]) process.stderr.write(`warning: ${n}\n`);
+  process.stderr.write(`results → ${join(runDir, "results.jsonl")}\n`);
+  const res = await runSuite({
+    suiteName: p.suite.name, runDir, runId, instances: p.instances, executor: o.executor, backend,
+    seed: p.suite.seed, warmup: p.suite.warmup, repetitions: p.suite.repetitions, timeoutSec: p.suite.timeoutSec,
+    env: { ...env, backend }, resume: !!o.resume, verbose: o.verbose,
+  });
+  if (res.interrupted) process.stderr.write(`interrupted: ${res.written} record(s) written to ${res.resultsPath}; continue with --resume --out ${runDir}\n`);
+  if (o.summary !== false && existsSync(res.resultsPath)) {
+    process.stdout.write(`\n${summaryTable(readJsonl(res.resultsPath))}\n`);
+    process.stdout.write(`\nran on ${mode}; ${res.written} instance(s) measured${res.skipped ? `, ${res.skipped} already recorded` : ""}${res.failed ? `, ${res.failed} failed (see status column)` : ""}\nresults: ${res.resultsPath}\n`);
+  }
+  return { runDir, failed: res.failed, interrupted: res.interrupted };
+}
+
+export function runCommand(): Command {
+  return new Command("run")
+    .description("run a suite: one worker process per model load, one JSONL record per instance (success or failure)")
+    .argument("<suite>", "suite YAML file")
+    .option("--out <dir>", "run folder (default results/<suite>/<runId>)")
+    .option("--resume", "skip instances already recorded in the run folder (the latest run of the suite without --out)")
+    .option("--filter <expr>", "only matching instances: comma-separated field=value / field~regex / text (fields: model, quant, test, depth, parallel, ctx, kv, fa, ngl, threads)")
+    .addOption(new Option("--executor <kind>", "llama (node-llama-cpp) or mock (deterministic synthetic timings, for tests)").choices(["llama", "mock"]).default("llama"))
+    .addOption(new Option("--backend <b>", "override the suite's backend").choices(["auto", "cuda", "vulkan", "metal", "cpu"]))
+    .option("-v, --verbose", "show llama.cpp's log")
+    .action(async (file: string, o: RunCliOptions) => {
+      const r = await runCli(file, o);
+      if (r.interrupted) process.exitCode = 130;
+    });
+}
