@@ -21,6 +21,8 @@ const opt = (k: string): string | undefined => { const i = args.indexOf(k); retu
 const presets = opt("--presets")?.split(",") ?? PRESET_NAMES;
 const quants = opt("--quants")?.split(",") ?? QUANT_NAMES;
 const real = args.includes("--real");
+const fixtureOut = opt("--write-fixture");
+const fixture: Record<string, { names: string[]; quants: Record<string, string[]> }> = {};
 const bin = ensureLlamaTools(["llama-quantize"]);
 const quantize = join(bin, "llama-quantize");
 const dir = mkdtempSync(join(tmpdir(), "moebench-xcheck-"));
@@ -54,6 +56,7 @@ try {
           theirs.push({ name: m[1]!, type: (m[4] ?? m[3]!).toUpperCase(), shape });
         }
       }
+      (fixture[preset] ??= { names: theirs.map((t) => t.name), quants: {} }).quants[quant] = theirs.map((t) => t.type);
       const problems: string[] = [];
       if (theirs.length !== ours.tensors.length) problems.push(`${ours.tensors.length} tensors vs ${theirs.length}`);
       let theirBytes = 0;
@@ -100,5 +103,10 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(rows.join("\n"));
+if (fixtureOut) {
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(fixtureOut, JSON.stringify({ source: "llama-quantize --dry-run (llama.cpp bundled with node-llama-cpp), full-scale F16 synth files", presets: fixture }) + "\n");
+  console.log(`wrote ${fixtureOut}`);
+}
 console.log(failures ? `\n${failures} combination(s) differ` : "\nall combinations identical");
 process.exitCode = failures ? 1 : 0;

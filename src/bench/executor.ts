@@ -180,12 +180,12 @@ export class MockExecutor implements Executor {
         fill: async () => undefined,
         timePrompt: async (tokens) => {
           if (crash) process.exit(134);
-          if (hang) await new Promise(() => undefined);
+          if (hang) await new Promise(() => setInterval(() => undefined, 1000));
           return tokens.length * ppMsPerTok();
         },
         timeGenerate: async (_f, n) => {
           if (crash) process.exit(134);
-          if (hang) await new Promise(() => undefined);
+          if (hang) await new Promise(() => setInterval(() => undefined, 1000));
           return Array.from({ length: n }, tgMs);
         },
         timeParallel: async (firsts, n) => {

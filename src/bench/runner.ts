@@ -203,12 +203,12 @@ function runWorker(
       setCurrent(undefined);
       if (settled) return;
       const victim = currentKey ? byKey.get(currentKey) : instances.find((i) => !finished.has(i.key));
-      if (victim && !finished.has(victim.key) && (code !== 0 || signal)) {
+      if (victim && !finished.has(victim.key)) {
         if (timedOut) onFail(victim, "timeout", `no result within ${timeoutSec} s (worker killed)`, stderr, env);
         else if (signal === "SIGKILL" && !timedOut) { /* interrupted by the user: not recorded */ resolve({ finished, loadFailed: false }); return; }
         else {
           const oom = /out of memory|failed to allocate|std::bad_alloc/i.test(stderr);
-          onFail(victim, oom ? "oom" : "crash", `worker exited (${signal ?? `code ${code}`})${currentKey ? "" : " while loading the model"}`, stderr, env);
+          onFail(victim, oom ? "oom" : "crash", `worker exited (${signal ?? `code ${code}`}) without a result${currentKey ? "" : " while loading the model"}`, stderr, env);
         }
         finished.add(victim.key);
         // a crash while loading dooms every instance of this model

@@ -84,3 +84,6 @@ process.on("message", (m: ParentToWorker) => {
     });
   }
 });
+
+// the parent died (killed, not interrupted cleanly): do not linger holding memory or VRAM
+process.on("disconnect", () => process.exit(1));

@@ -39,8 +39,13 @@ export async function planSuite(file: string, opts: { gpu: boolean; filter?: str
       const activeParams = h.nExpert ? p.params - active * (1 - (h.nExpertUsed ?? 0) / h.nExpert) : p.params;
       sizes.set(m.ref, { bytes: p.tensorBytes, params: p.params, activeParams });
     } else if (m.kind === "path") {
-      const f = modelFacts(await readGguf(m.path, { skipArrays: true }));
-      sizes.set(m.ref, { bytes: f.tensorBytes, params: f.params, activeParams: f.activeParams });
+      try {
+        const f = modelFacts(await readGguf(m.path, { skipArrays: true }));
+        sizes.set(m.ref, { bytes: f.tensorBytes, params: f.params, activeParams: f.activeParams });
+      } catch (e) {
+        // recorded as an error record when its turn comes; the rest of the suite still runs
+        warnings.push(`${m.label}: ${(e as Error).message}; its instances will be error records`);
+      }
     }
   }
   if (opts.executor === "llama" && suite.ubatch.some((u, _i) => !suite.batch.includes(u)) ) {

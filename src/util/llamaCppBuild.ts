@@ -25,6 +25,13 @@ export function bundledLlamaCpp(): { tag: string; bundle: string; nodeLlamaCppVe
   return { tag: info.tag, bundle: join(root, "llama", "gitRelease.bundle"), nodeLlamaCppVersion: pkg.version };
 }
 
+/**
+ * CMake flags matching node-llama-cpp's prebuilt CPU binaries: ggml's own threadpool (no OpenMP), CPU
+ * backends as loadable variants chosen at run time for this CPU (a -march=native build can pick AMX
+ * kernels that this kernel does not permit, and would not match the binding's code paths anyway).
+ */
+export const LLAMA_CPU_CMAKE_FLAGS = ["-DCMAKE_BUILD_TYPE=Release", "-DGGML_OPENMP=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DGGML_NATIVE=OFF", "-DGGML_BACKEND_DL=ON", "-DGGML_CPU_ALL_VARIANTS=ON"];
+
 export type LlamaTool = "llama-bench" | "llama-quantize" | "llama-perplexity" | "llama-server";
 
 /**
@@ -47,9 +54,11 @@ export function ensureLlamaTools(tools: LlamaTool[], log: (s: string) => void = 
     log(`cloning llama.cpp ${tag} from node-llama-cpp's bundle into ${src}`);
     execFileSync("git", ["clone", "-q", bundle, src], { stdio: "inherit" });
   }
-  log(`building ${missing.join(", ")} (CPU, GGML_OPENMP=OFF) in ${build}; this takes a few minutes once`);
-  execFileSync("cmake", ["-S", src, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DGGML_OPENMP=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DGGML_NATIVE=ON"], { stdio: ["ignore", "ignore", "inherit"] });
+  log(`building ${missing.join(", ")} (CPU, as node-llama-cpp's prebuilt binaries: GGML_OPENMP=OFF, GGML_BACKEND_DL with all CPU variants) in ${build}; this takes several minutes once`);
+  execFileSync("cmake", ["-S", src, "-B", build, ...LLAMA_CPU_CMAKE_FLAGS], { stdio: ["ignore", "ignore", "inherit"] });
+  const help = execFileSync("cmake", ["--build", build, "--target", "help"], { encoding: "utf8" });
+  const variants = [...new Set(help.match(/ggml-cpu-[a-z0-9_]+/g) ?? [])];
   const jobs = String(Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2)));
-  execFileSync("cmake", ["--build", build, "-j", jobs, "--target", ...missing], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("cmake", ["--build", build, "-j", jobs, "--target", ...missing, ...variants], { stdio: ["ignore", "ignore", "inherit"] });
   return bin;
 }

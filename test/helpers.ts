@@ -1,0 +1,21 @@
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(__dirname, "..");
+export const CLI = join(ROOT, "dist", "cli.js");
+
+export function tmp(prefix = "moebench-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Run the real CLI (built into dist/ by the test setup). */
+export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    encoding: "utf8",
+    env: { ...process.env, CI: "1", ...opts.env },
+    timeout: opts.timeout ?? 300_000,
+  });
+}
