@@ -14,6 +14,8 @@ export interface ContextConfig {
   /** 0 = node-llama-cpp's default (the machine's math cores) */
   threads: number;
   batch: number;
+  /** decode: timed work goes through the native batch API (llama-bench's semantics); greedy: public evaluate() throughout */
+  tgMode: "decode" | "greedy";
 }
 
 export interface ParallelTiming {
@@ -24,16 +26,21 @@ export interface ParallelTiming {
 
 export interface BenchContext {
   readonly appliedThreads: number;
+  /** settings known to distort a measurement (copied into each record) */
+  readonly warnings: string[];
   /** forget everything (every sequence) */
   clear(): Promise<void>;
   /** untimed: fill sequence `seq` with tokens (depth) */
   fill(tokens: number[], seq?: number): Promise<void>;
   /** evaluate a prompt without generating; returns its wall time, ms */
   timePrompt(tokens: number[]): Promise<number>;
-  /** generate n tokens one at a time (greedy) after a one-token prompt; returns each token's time since the previous one, ms */
-  timeGenerate(first: number, n: number): Promise<number[]>;
-  /** K sequences generate n tokens each, together */
-  timeParallel(firsts: number[], n: number): Promise<ParallelTiming>;
+  /**
+   * n generation steps after a one-token prompt; returns each step's time since the previous one, ms.
+   * decode: each step decodes the next of `tokens` (no sampling, llama-bench's tg); greedy: evaluate() samples greedily.
+   */
+  timeGenerate(tokens: number[], n: number, mode: "decode" | "greedy"): Promise<number[]>;
+  /** K sequences generate n tokens each, together (tokens[k] feeds sequence k in decode mode) */
+  timeParallel(tokens: number[][], n: number, mode: "decode" | "greedy"): Promise<ParallelTiming>;
   memory(): Promise<{ vramUsedBytes: number | null; vramTotalBytes: number | null; contextStateBytes: number | null }>;
   dispose(): Promise<void>;
 }
@@ -51,6 +58,20 @@ export interface Executor {
 // ---------------------------------------------------------------- llama.cpp via node-llama-cpp
 
 type NLC = typeof import("node-llama-cpp");
+
+/** node-llama-cpp's native context (3.22.x): the batch API its own dispatcher uses. */
+interface NativeContext {
+  initBatch(size: number): void;
+  addToBatch(sequenceId: number, firstTokenIndex: number, tokens: Uint32Array, logitIndexes: Uint32Array): Uint32Array | number[];
+  decodeBatch(): Promise<void>;
+  disposeSequence(sequenceId: number): void;
+}
+
+function nativeOf(ctx: unknown): NativeContext | undefined {
+  const n = (ctx as { _ctx?: Partial<NativeContext> })._ctx;
+  return n && typeof n.initBatch === "function" && typeof n.addToBatch === "function" && typeof n.decodeBatch === "function" && typeof n.disposeSequence === "function"
+    ? (n as NativeContext) : undefined;
+}
 
 export class LlamaExecutor implements Executor {
   private llama?: Awaited<ReturnType<NLC["getLlama"]>>;
@@ -88,12 +109,22 @@ export class LlamaExecutor implements Executor {
     return {
       dispose: () => model.dispose(),
       createContext: async (cfg) => {
+        // "auto" threads on the CPU: all cores but one. node-llama-cpp decodes on a libuv thread with a fresh
+        // ggml threadpool per decode; using every core leaves none for the JS and libuv threads, and ggml's
+        // barriers then spin through whole scheduler slices (measured: tg at 0.06× llama-bench with 2 threads on
+        // 2 cores, 1.0× with 1 thread; see npm run bench:fidelity).
+        const cores = llama.cpuMathCores;
+        const threads = cfg.threads > 0 ? cfg.threads : llama.gpu ? 0 : Math.max(1, cores - 1);
+        const warnings: string[] = [];
+        if (!llama.gpu && threads >= cores && cores > 0) {
+          warnings.push(`threads=${threads} uses every core (${cores}) on the CPU backend: node-llama-cpp's generation speed is badly understated in this setting (measured 0.06× of llama-bench at 2/2 threads); use threads: [${Math.max(1, cores - 1)}] or auto`);
+        }
         const ctx = await model.createContext({
           contextSize: cfg.ctx,
           sequences: cfg.parallel,
           batchSize: cfg.batch,
           flashAttention: cfg.flashAttention,
-          threads: cfg.threads > 0 ? { ideal: cfg.threads, min: cfg.threads } : undefined,
+          threads: threads > 0 ? { ideal: threads, min: threads } : undefined,
           experimentalKvCacheKeyType: cfg.kvK.toUpperCase() as never,
           experimentalKvCacheValueType: cfg.kvV.toUpperCase() as never,
           ignoreMemorySafetyChecks: true,
@@ -101,20 +132,58 @@ export class LlamaExecutor implements Executor {
         });
         const seqs = Array.from({ length: cfg.parallel }, () => ctx.getSequence());
         const s0 = seqs[0]!;
+        // The timed decodes go through node-llama-cpp's native batch API (what its own dispatcher calls):
+        // exactly llama-bench's work (pp: one output row at the end; tg: one token with its logits per step,
+        // no sampling), without the per-token sampling round trip of evaluate() (~300 µs on a 2-core CPU).
+        const native = cfg.tgMode === "decode" ? nativeOf(ctx) : undefined;
+        if (!native && cfg.tgMode === "decode") warnings.push("node-llama-cpp's native batch API was not found: timings use the public evaluate() path, which adds a sampling round trip per generated token");
+        const seqId = (s: unknown): number => (s as { _sequenceId: number })._sequenceId;
+        const pos = seqs.map(() => 0);
+        const decode = async (items: { k: number; tokens: number[]; logitLast: boolean }[]): Promise<void> => {
+          const n = items.reduce((a, i) => a + i.tokens.length, 0);
+          native!.initBatch(n);
+          for (const it of items) {
+            const s = seqs[it.k]!;
+            native!.addToBatch(seqId(s), s.nextTokenIndex + pos[it.k]!, Uint32Array.from(it.tokens), it.logitLast ? Uint32Array.from([it.tokens.length - 1]) : new Uint32Array(0));
+            pos[it.k]! += it.tokens.length;
+          }
+          await native!.decodeBatch();
+        };
         return {
           appliedThreads: ctx.currentThreads || ctx.idealThreads,
-          clear: async () => { for (const s of seqs) await s.clearHistory(); },
+          warnings,
+          clear: async () => {
+            for (const s of seqs) await s.clearHistory();
+            if (native) for (const s of seqs) native.disposeSequence(seqId(s));
+            pos.fill(0);
+          },
           fill: async (tokens, seq = 0) => { await seqs[seq]!.evaluateWithoutGeneratingNewTokens(tokens as never); },
           timePrompt: async (tokens) => {
             const t0 = performance.now();
-            await s0.evaluateWithoutGeneratingNewTokens(tokens as never);
+            if (native) {
+              for (let i = 0; i < tokens.length; i += cfg.batch) {
+                const chunk = tokens.slice(i, i + cfg.batch);
+                await decode([{ k: 0, tokens: chunk, logitLast: i + cfg.batch >= tokens.length }]);
+              }
+            } else {
+              await s0.evaluateWithoutGeneratingNewTokens(tokens as never);
+            }
             return performance.now() - t0;
           },
-          timeGenerate: async (first, n) => {
+          timeGenerate: async (tokens, n, mode) => {
             const gaps: number[] = [];
             let prev = performance.now();
+            if (mode === "decode" && native) {
+              for (let i = 0; i < n; i++) {
+                await decode([{ k: 0, tokens: [tokens[i % tokens.length]!], logitLast: true }]);
+                const now = performance.now();
+                gaps.push(now - prev);
+                prev = now;
+              }
+              return gaps;
+            }
             let i = 0;
-            for await (const _t of s0.evaluate([first] as never, { temperature: 0 })) {
+            for await (const _t of s0.evaluate([tokens[0]!] as never, { temperature: 0 })) {
               const now = performance.now();
               gaps.push(now - prev);
               prev = now;
@@ -122,12 +191,20 @@ export class LlamaExecutor implements Executor {
             }
             return gaps;
           },
-          timeParallel: async (firsts, n) => {
+          timeParallel: async (tokens, n, mode) => {
             const t0 = performance.now();
             const ttft: number[] = [];
-            await Promise.all(firsts.map(async (first, k) => {
+            if (mode === "decode" && native) {
+              // one batch per step holding one token (with logits) of every sequence
+              for (let i = 0; i < n; i++) {
+                await decode(tokens.map((toks, k) => ({ k, tokens: [toks[i % toks.length]!], logitLast: true })));
+                if (i === 0) { const t = performance.now() - t0; tokens.forEach((_, k) => { ttft[k] = t; }); }
+              }
+              return { totalMs: performance.now() - t0, ttftMs: ttft };
+            }
+            await Promise.all(tokens.map(async (toks, k) => {
               let i = 0;
-              for await (const _t of seqs[k]!.evaluate([first] as never, { temperature: 0 })) {
+              for await (const _t of seqs[k]!.evaluate([toks[0]!] as never, { temperature: 0 })) {
                 if (i === 0) ttft[k] = performance.now() - t0;
                 if (++i >= n) break;
               }
@@ -176,6 +253,7 @@ export class MockExecutor implements Executor {
       dispose: async () => undefined,
       createContext: async (cfg) => ({
         appliedThreads: cfg.threads || 2,
+        warnings: [],
         clear: async () => undefined,
         fill: async () => undefined,
         timePrompt: async (tokens) => {
@@ -183,14 +261,14 @@ export class MockExecutor implements Executor {
           if (hang) await new Promise(() => setInterval(() => undefined, 1000));
           return tokens.length * ppMsPerTok();
         },
-        timeGenerate: async (_f, n) => {
+        timeGenerate: async (_t, n) => {
           if (crash) process.exit(134);
           if (hang) await new Promise(() => setInterval(() => undefined, 1000));
           return Array.from({ length: n }, tgMs);
         },
-        timeParallel: async (firsts, n) => {
-          const per = tgMs() * (1 + 0.15 * (firsts.length - 1));
-          return { totalMs: per * n, ttftMs: firsts.map((_, k) => per * (1 + k * 0.01)) };
+        timeParallel: async (tokens, n) => {
+          const per = tgMs() * (1 + 0.15 * (tokens.length - 1));
+          return { totalMs: per * n, ttftMs: tokens.map((_, k) => per * (1 + k * 0.01)) };
         },
         memory: async () => ({ vramUsedBytes: null, vramTotalBytes: null, contextStateBytes: cfg.ctx * 1024 }),
         dispose: async () => undefined,

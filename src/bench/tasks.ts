@@ -14,6 +14,7 @@ export interface TaskSpec {
   tg: number;
   depth: number;
   parallel: number;
+  tgMode: "decode" | "greedy";
   warmup: number;
   repetitions: { min: number; max: number; targetCi: number };
 }
@@ -65,7 +66,7 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
   const hi = Math.max(lo + 1, vocab - 16);
   const depthToks = spec.depth ? randomTokens(spec.depth, seed + 1, lo, hi) : [];
   const prompt = spec.pp ? randomTokens(spec.pp, seed + 2, lo, hi) : [];
-  const first = randomTokens(spec.parallel, seed + 3, lo, hi);
+  const gen = Array.from({ length: spec.parallel }, (_, k) => randomTokens(Math.max(1, spec.tg), seed + 3 + k, lo, hi));
   const prepare = async (): Promise<void> => {
     await ctx.clear();
     if (spec.depth) for (let k = 0; k < spec.parallel; k++) await ctx.fill(depthToks, k);
@@ -76,7 +77,7 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
     const total = spec.parallel * spec.tg;
     const r = await repeat(async () => {
       await prepare();
-      const t = await ctx.timeParallel(first, spec.tg);
+      const t = await ctx.timeParallel(gen, spec.tg, spec.tgMode);
       return { ms: t.totalMs, extra: t.ttftMs };
     }, spec, total, (rep, tps) => onRep?.("tg", rep, tps));
     const ttft = r.extras.map((e) => percentiles(e as number[], [0.5])[0]!);
@@ -92,7 +93,7 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
       await prepare();
       const ms = await ctx.timePrompt(prompt);
       if (spec.tg) {
-        const gaps = await ctx.timeGenerate(first[0]!, spec.tg);
+        const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
         tgGaps.push(gaps);
         tgMs.push(gaps.reduce((a, b) => a + b, 0));
       }
@@ -112,7 +113,7 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
   const allGaps: number[][] = [];
   const r = await repeat(async () => {
     await prepare();
-    const gaps = await ctx.timeGenerate(first[0]!, spec.tg);
+    const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
     allGaps.push(gaps);
     return { ms: gaps.reduce((a, b) => a + b, 0) };
   }, spec, spec.tg, (rep, tps) => onRep?.("tg", rep, tps));

@@ -44,7 +44,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
   for (const inst of msg.instances) {
     await send({ type: "started", key: inst.key });
     const p = inst.params;
-    const cfg: ContextConfig = { ctx: p.ctx, parallel: p.parallel, kvK: p.kvK, kvV: p.kvV, flashAttention: p.flashAttention, threads: p.threads, batch: p.batch };
+    const cfg: ContextConfig = { ctx: p.ctx, parallel: p.parallel, kvK: p.kvK, kvV: p.kvV, flashAttention: p.flashAttention, threads: p.threads, batch: p.batch, tgMode: p.tgMode };
     const key = JSON.stringify(cfg);
     try {
       if (!ctx || key !== ctxKey) {
@@ -53,14 +53,14 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
         ctx = await model.createContext(cfg);
         ctxKey = key;
       }
-      const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
+      const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
         (phase, rep, tokPerSec) => { void send({ type: "progress", key: inst.key, phase, rep, tokPerSec }); });
       const mem = await ctx.memory();
       const result: InstanceResult = {
         ...tasks,
         memory: { ...mem, rssBytes: process.memoryUsage.rss() },
         applied: { threads: ctx.appliedThreads, ubatch: o.executor === "llama" ? p.batch : p.ubatch, flashAttention: p.flashAttention },
-        warnings: [],
+        warnings: p.tg > 0 ? [...ctx.warnings] : [],
       };
       await send({ type: "result", key: inst.key, result });
     } catch (e) {

@@ -74,16 +74,41 @@ export async function writeGguf(path: string, kv: readonly [string, GgufValue][]
     if (opts.sparse) {
       await fh.truncate(total);
     } else {
+      // chunks are gathered (by reference, no copy) into batches of up to 64 MiB per writev: one
+      // large vectored write per batch reaches the disk's sequential speed, small writes do not
       const zeros = Buffer.alloc(GGUF_ALIGNMENT);
+      const batch: Uint8Array[] = [];
+      let batchBytes = 0;
+      let batchPos = header.length;
+      const flush = async (): Promise<void> => {
+        let at = batchPos;
+        let i = 0;
+        while (i < batch.length) {
+          const part = batch.slice(i, i + 1024); // IOV_MAX
+          const r = await fh!.writev(part, at);
+          const want = part.reduce((a, b) => a + b.length, 0);
+          if (r.bytesWritten !== want) throw new Error(`short write (${r.bytesWritten} of ${want} bytes)`);
+          at += want;
+          i += part.length;
+        }
+        batchPos = at;
+        batch.length = 0;
+        batchBytes = 0;
+      };
+      const push = async (chunk: Uint8Array): Promise<void> => {
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= 64 << 20) await flush();
+      };
       let pos = header.length;
       let written = 0;
       for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i]!;
         const start = header.length + offsets[i]!;
-        if (pos < start) { await fh.write(zeros, 0, start - pos, pos); pos = start; }
+        if (pos < start) { await push(zeros.subarray(0, start - pos)); pos = start; }
         let got = 0;
         for (const chunk of data(t, sizes[i]!)) {
-          await fh.write(chunk, 0, chunk.length, pos);
+          await push(chunk);
           pos += chunk.length;
           got += chunk.length;
         }
@@ -91,7 +116,8 @@ export async function writeGguf(path: string, kv: readonly [string, GgufValue][]
         written += got;
         opts.onProgress?.(written, total);
       }
-      if (pos < total) await fh.write(zeros, 0, total - pos, pos);
+      if (pos < total) await push(zeros.subarray(0, total - pos));
+      await flush();
     }
     await fh.sync();
     await fh.close();

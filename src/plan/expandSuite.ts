@@ -36,10 +36,10 @@ export function expandSuite(suite: Suite, models: readonly ModelRef[]): Instance
             const kvV = typeof kv === "string" ? kv : kv.v;
             const params = {
               pp, tg, depth, parallel, ctx, kvK, kvV, flashAttention: fa, gpuLayers: ngl,
-              threads: threads === "auto" ? 0 : threads, batch, ubatch: Math.min(ubatch, batch), backend: suite.backend,
+              threads: threads === "auto" ? 0 : threads, batch, ubatch: Math.min(ubatch, batch), backend: suite.backend, tgMode: suite.tgMode,
             };
             const id = testId({ pp, tg, depth, parallel });
-            const key = [model.ref, id, `ctx=${ctx}`, `kv=${kvK}/${kvV}`, `fa=${fa ? 1 : 0}`, `ngl=${ngl}`, `t=${threads}`, `b=${batch}`, `ub=${params.ubatch}`, `be=${suite.backend}`].join("|");
+            const key = [model.ref, id, `ctx=${ctx}`, `kv=${kvK}/${kvV}`, `fa=${fa ? 1 : 0}`, `ngl=${ngl}`, `t=${threads}`, `b=${batch}`, `ub=${params.ubatch}`, `be=${suite.backend}`, `tgm=${suite.tgMode}`].join("|");
             out.push({ key, testId: id, model, params, threadsAuto: threads === "auto", group });
           }
     }

@@ -50,6 +50,8 @@ export const SuiteSchema = z.object({
     targetCi: z.number().positive().max(1).default(0.02),
   }).strict().refine((r) => r.max >= r.min, { message: "max must be ≥ min" }).default({ min: 3, max: 10, targetCi: 0.02 }),
   warmup: z.number().int().min(0).max(100).default(1),
+  /** decode (default): generation steps decode seeded random tokens without sampling, as llama-bench does; greedy: node-llama-cpp's evaluate with greedy sampling */
+  tgMode: z.enum(["decode", "greedy"]).default("decode"),
   backend: z.enum(BACKENDS).default("auto"),
   timeoutSec: z.number().positive().max(86400).default(900),
   seed: z.number().int().nonnegative().default(1234),

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { createRequire } from "node:module";
@@ -61,4 +61,37 @@ export function ensureLlamaTools(tools: LlamaTool[], log: (s: string) => void = 
   const jobs = String(Math.max(1, (globalThis.navigator?.hardwareConcurrency ?? 2)));
   execFileSync("cmake", ["--build", build, "-j", jobs, "--target", ...missing, ...variants], { stdio: ["ignore", "ignore", "inherit"] });
   return bin;
+}
+
+/**
+ * A llama-bench that runs on the very CPU kernels node-llama-cpp runs: a copy of our llama-bench in a
+ * folder without our CPU variants, with GGML_BACKEND_PATH pointing at the binding's own libggml-cpu-<variant>
+ * (the variant ggml's scoring picks on this machine; same llama.cpp commit, so the same ABI). This isolates
+ * what the fidelity benchmark is about: the binding's overhead, not two compilers' code.
+ * Returns undefined where the binding ships no such library (then use the plain build).
+ */
+export function llamaBenchOnBindingCpu(bin: string): { exe: string; env: NodeJS.ProcessEnv; variant: string } | undefined {
+  const probe = spawnSync(join(bin, "llama-bench"), ["--list-devices"], { encoding: "utf8" });
+  const m = /libggml-cpu-([\w-]+)\.so/.exec(`${probe.stdout}${probe.stderr}`);
+  if (!m) return undefined;
+  const variant = m[1]!;
+  const require = createRequire(import.meta.url);
+  let nlcRoot = dirname(require.resolve("node-llama-cpp"));
+  while (!existsSync(join(nlcRoot, "package.json")) || !existsSync(join(nlcRoot, "llama"))) nlcRoot = dirname(nlcRoot);
+  const plat = `${process.platform}-${process.arch}`;
+  const candidates = [join(nlcRoot, "..", "@node-llama-cpp", plat, "bins", plat), join(nlcRoot, "node_modules", "@node-llama-cpp", plat, "bins", plat)];
+  const lib = candidates.map((d) => join(d, `libggml-cpu-${variant}.so`)).find((p) => existsSync(p));
+  if (!lib) return undefined;
+  const dir = join(bin, "..", "bin-binding-cpu");
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(bin)) {
+    if (f.startsWith("libggml-cpu-")) continue;
+    const dst = join(dir, f);
+    if (existsSync(dst)) continue;
+    if (f === "llama-bench") copyFileSync(join(bin, f), dst); // a real file: ggml looks for variants next to the resolved executable
+    else symlinkSync(join(bin, f), dst);
+  }
+  if (!existsSync(join(dir, "llama-bench"))) copyFileSync(join(bin, "llama-bench"), join(dir, "llama-bench"));
+  chmodSync(join(dir, "llama-bench"), 0o755);
+  return { exe: join(dir, "llama-bench"), env: { ...process.env, GGML_BACKEND_PATH: lib }, variant };
 }
