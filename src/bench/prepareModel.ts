@@ -6,12 +6,15 @@ import type { ModelRef } from "../plan/types.js";
 import type { ModelIdentity } from "../results/schema.js";
 import { readGguf } from "../gguf/read.js";
 import { modelFacts } from "../gguf/modelFacts.js";
-import { synthesize } from "../gguf/synth/synthesize.js";
+import { planSynth, synthesize } from "../gguf/synth/synthesize.js";
 import { cacheDir } from "../util/llamaCppBuild.js";
 import { MoebenchError } from "../util/errors.js";
 
+/** Cache file of a synthetic model; the name carries a hash of the exact plan, so a changed preset never reuses a stale file. */
 export function synthCachePath(m: Extract<ModelRef, { kind: "synth" }>, seed = 42): string {
-  return join(cacheDir(), "models", `${m.preset}-${m.scale}-${m.quant}-seed${seed}.gguf`);
+  const plan = planSynth({ preset: m.preset, quant: m.quant, scale: m.scale });
+  const h = createHash("sha256").update(JSON.stringify({ h: plan.hparams, t: plan.tensors.map((t) => [t.name, t.type.name, t.shape]) })).digest("hex").slice(0, 10);
+  return join(cacheDir(), "models", `${m.preset}-${m.scale}-${m.quant}-seed${seed}-${h}.gguf`);
 }
 
 export async function materialize(m: ModelRef, log: (s: string) => void): Promise<string> {

@@ -99,8 +99,9 @@ export function scaleHparams(h: Hparams, scale: Scale): Hparams {
   const vocab = small ? 8192 : 2048;
   const base = { ...h, nEmbd, headDim, nHead, nHeadKv, vocab, nFf: small ? 1536 : 512, name: `${h.name.replace(" (synthetic)", "")} ${scale} (synthetic)` };
   if (h.arch === "lfm2moe") {
-    // 8 blocks: 2 dense leads, attention in 2 and 6 as at full size (pattern every 4th, last-but-2)
-    return { ...base, nLayer: small ? 8 : 6, attnLayers: small ? [2, 6] : [2, 5], nExpert: small ? 16 : 8, nExpertUsed: small ? 4 : 2, nFfExp: 256, nDenseLead: 2 };
+    // 2 dense lead blocks, attention every 4th block as at full size; never 8 experts (llama.cpp gives
+    // 8-expert models Mixtral-specific quant rules)
+    return { ...base, nLayer: small ? 8 : 6, attnLayers: small ? [2, 6] : [2, 5], nExpert: small ? 16 : 4, nExpertUsed: 2, nFfExp: 256, nDenseLead: 2 };
   }
   if (h.arch === "lfm2") {
     return { ...base, nLayer: small ? 8 : 6, attnLayers: small ? [2, 5] : [2, 4] };
