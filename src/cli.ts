@@ -6,6 +6,7 @@ import { synthCommand } from "./commands/synth.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { planCommand } from "./commands/plan.js";
 import { runCommand } from "./commands/run.js";
+import { telemetryCommand } from "./commands/telemetry.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(inspectCommand());
   program.addCommand(planCommand());
   program.addCommand(runCommand());
+  program.addCommand(telemetryCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();

@@ -248,6 +248,9 @@ export class MockExecutor implements Executor {
     const tgMs = (): number => Math.max(0.01, (activeBytes / 20e9) * 1000) * slow * noise();
     const ppMsPerTok = (): number => Math.max(0.001, (activeBytes / 400e9) * 1000) * slow * noise();
     const crash = has(process.env.MOEBENCH_MOCK_CRASH);
+    // MOEBENCH_MOCK_REALTIME=1: really take the simulated time (telemetry tests need real windows)
+    const realtime = process.env.MOEBENCH_MOCK_REALTIME === "1";
+    const take = async (ms: number): Promise<number> => { if (realtime) await new Promise((r) => setTimeout(r, ms)); return ms; };
     const hang = has(process.env.MOEBENCH_MOCK_HANG);
     return {
       dispose: async () => undefined,
@@ -259,12 +262,14 @@ export class MockExecutor implements Executor {
         timePrompt: async (tokens) => {
           if (crash) process.exit(134);
           if (hang) await new Promise(() => setInterval(() => undefined, 1000));
-          return tokens.length * ppMsPerTok();
+          return take(tokens.length * ppMsPerTok());
         },
         timeGenerate: async (_t, n) => {
           if (crash) process.exit(134);
           if (hang) await new Promise(() => setInterval(() => undefined, 1000));
-          return Array.from({ length: n }, tgMs);
+          const gaps = Array.from({ length: n }, tgMs);
+          await take(gaps.reduce((a, b) => a + b, 0));
+          return gaps;
         },
         timeParallel: async (tokens, n) => {
           const per = tgMs() * (1 + 0.15 * (tokens.length - 1));

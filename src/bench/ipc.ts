@@ -10,6 +10,8 @@ export interface WorkerOptions {
   warmup: number;
   repetitions: { min: number; max: number; targetCi: number };
   backend: string;
+  /** seconds to idle after load for the loaded-idle power baseline (0: none) */
+  idleBaselineSec: number;
 }
 
 export type ParentToWorker = { type: "run"; options: WorkerOptions; instances: Instance[] };
@@ -25,7 +27,8 @@ export interface InstanceResult {
 }
 
 export type WorkerToParent =
-  | { type: "env"; env: Partial<Env>; loadMs: number }
+  | { type: "env"; env: Partial<Env>; loadMs: number; events: { loadStart: number; loadEnd: number; idleStart?: number; idleEnd?: number } }
+  | { type: "contextCreated"; key: string; t: number }
   | { type: "loadFailed"; message: string; oom: boolean }
   | { type: "started"; key: string }
   | { type: "progress"; key: string; phase: string; rep: number; tokPerSec: number }

@@ -15,6 +15,9 @@ import type { WorkerToParent, InstanceResult, WorkerOptions } from "./ipc.js";
 import { materialize, identify, unknownIdentity } from "./prepareModel.js";
 import { Progress } from "./progress.js";
 import { summarize } from "../analysis/stats.js";
+import { NvidiaSmiSampler, epochNow } from "../telemetry/nvidiaSmi/sampler.js";
+import { probeFields, nvidiaSmiPath } from "../telemetry/nvidiaSmi/probeFields.js";
+import { instanceTelemetry, withEnergy, type InstanceEvents } from "../telemetry/instanceTelemetry.js";
 
 export interface RunOptions {
   suiteName: string;
@@ -32,6 +35,8 @@ export interface RunOptions {
   verbose?: boolean;
   /** extra warnings attached to every record (e.g. settings known to distort tg) */
   runWarnings?: string[];
+  /** GPU telemetry: nvidia-smi path (else MOEBENCH_NVIDIA_SMI, else PATH), sampling interval, idle baseline seconds */
+  telemetry?: { nvidiaSmi?: string; intervalMs?: number; idleBaselineSec?: number; disabled?: boolean };
 }
 
 export interface RunSummary { written: number; skipped: number; failed: number; interrupted: boolean; resultsPath: string }
@@ -65,6 +70,22 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   writeFileSync(join(o.runDir, "env.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, env: o.env, argv: process.argv.slice(2), startedAt: new Date().toISOString() }, null, 2) + "\n");
   const todo = o.instances.filter((i) => !done.has(i.key));
   const progress = new Progress(todo.length);
+  // telemetry: one nvidia-smi sampler for the whole run; where there is none, records say so and the run goes on
+  let sampler: NvidiaSmiSampler | undefined;
+  let telemetryReason: string | null = o.telemetry?.disabled ? "disabled (--no-telemetry)" : null;
+  if (!o.telemetry?.disabled && todo.length) {
+    const probe = probeFields(nvidiaSmiPath(o.telemetry?.nvidiaSmi));
+    if (probe.ok) {
+      sampler = new NvidiaSmiSampler(probe.bin, probe.fields, o.telemetry?.intervalMs ?? 50).start();
+      await new Promise((r) => setTimeout(r, 300));
+      if (!sampler.rows.length) await new Promise((r) => setTimeout(r, 1000));
+      if (!sampler.rows.length) { sampler.stop(); sampler = undefined; telemetryReason = `${probe.bin} produced no samples`; }
+      else progress.note(`telemetry: ${probe.bin} every ${o.telemetry?.intervalMs ?? 50} ms (${probe.fields.length} fields${probe.missing.length ? `; unsupported here: ${probe.missing.join(", ")}` : ""})`);
+    } else {
+      telemetryReason = probe.reason;
+    }
+  }
+  const idleBaselineSec = sampler ? (o.telemetry?.idleBaselineSec ?? 10) : 0;
   if (done.size) progress.note(`resuming ${o.runDir}: ${o.instances.length - todo.length} instance(s) already recorded, ${todo.length} to run`);
   let written = 0;
   let failed = 0;
@@ -82,13 +103,15 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   };
   const baseRecord = (inst: Instance, model: ModelIdentity, env: Env, loadMs: number | null): Omit<ResultRecord, "status" | "pp" | "tg" | "parallelTg" | "memory" | "error" | "warnings"> => ({
     schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, key: inst.key, testId: inst.testId, timestamp: new Date().toISOString(),
-    model, params: inst.params, env, telemetry: { status: "unavailable", reason: "GPU telemetry is not sampled by this moebench version" }, loadMs,
+    model, params: inst.params, env, telemetry: { status: "unavailable", reason: telemetryReason ?? "no telemetry" }, loadMs,
   });
   const failRecord = (inst: Instance, model: ModelIdentity, env: Env, status: Status, message: string, stderr: string | null, loadMs: number | null = null): ResultRecord => ({
     ...baseRecord(inst, model, env, loadMs), status, pp: null, tg: null, parallelTg: null, memory: null, warnings: [...(o.runWarnings ?? [])],
     error: { message, stderrTail: stderr ? tail(stderr) : null },
   });
 
+  // records are written in order, each after its energy windows are covered by telemetry samples
+  let chain: Promise<void> = Promise.resolve();
   // groups in run order
   const groups: Instance[][] = [];
   for (const i of todo) {
@@ -113,22 +136,34 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
     }
     let remaining = [...group];
     while (remaining.length && !interrupted) {
-      const outcome = await runWorker(remaining, { executor: o.executor, modelPath: path, vocab, seed: o.seed, warmup: o.warmup, repetitions: o.repetitions, backend: o.backend }, o.timeoutSec, (c) => { current = c; },
-        (inst, res, env, loadMs) => {
+      const outcome = await runWorker(remaining, { executor: o.executor, modelPath: path, vocab, seed: o.seed, warmup: o.warmup, repetitions: o.repetitions, backend: o.backend, idleBaselineSec }, o.timeoutSec, (c) => { current = c; },
+        (inst, res, env, loadMs, ev) => { chain = chain.then(async () => {
+          if (sampler) await sampler.waitPast(ev.end);
+          let { pp, tg, parallelTg } = res;
+          let telemetry: ResultRecord["telemetry"] = { status: "unavailable", reason: telemetryReason ?? "no telemetry" };
+          if (sampler) {
+            pp = withEnergy(pp, sampler);
+            tg = withEnergy(tg, sampler);
+            parallelTg = withEnergy(parallelTg, sampler);
+            const t = instanceTelemetry(sampler, ev);
+            telemetry = { status: "ok", reason: null, source: t.source, idleWatts: t.idleWatts, vram: t.vram, throttle: t.throttle, samplerRestarts: sampler.restarts, gpu: t.gpuInfo };
+          }
           const rec: ResultRecord = {
-            ...baseRecord(inst, identity, env, loadMs), status: "ok", pp: res.pp, tg: res.tg, parallelTg: res.parallelTg, memory: res.memory,
+            ...baseRecord(inst, identity, env, loadMs), status: "ok", pp, tg, parallelTg, memory: res.memory, telemetry,
             params: { ...inst.params, threads: res.applied.threads, ubatch: res.applied.ubatch },
             warnings: [...(o.runWarnings ?? []), ...res.warnings], error: null,
           };
           write(rec);
-        },
-        (inst, status, message, stderr, env) => write(failRecord(inst, identity, env, status, message, stderr)),
+        }); },
+        (inst, status, message, stderr, env) => { chain = chain.then(() => write(failRecord(inst, identity, env, status, message, stderr))); },
         (key, phase, tps) => progress.update(`${ref.label}`, `${group.find((g) => g.key === key)?.testId ?? ""} ${phase}`, tps),
         o.env, o.verbose ?? false);
+      await chain;
       remaining = remaining.filter((i) => !outcome.finished.has(i.key));
       if (outcome.loadFailed) break;
     }
   }
+  sampler?.stop();
   process.off("SIGINT", onSigint);
   process.off("SIGTERM", onSigint);
   return { written, skipped: o.instances.length - todo.length, failed, interrupted, resultsPath };
@@ -138,7 +173,7 @@ interface WorkerOutcome { finished: Set<string>; loadFailed: boolean }
 
 function runWorker(
   instances: Instance[], options: WorkerOptions, timeoutSec: number, setCurrent: (c: ChildProcess | undefined) => void,
-  onResult: (inst: Instance, res: InstanceResult, env: Env, loadMs: number | null) => void,
+  onResult: (inst: Instance, res: InstanceResult, env: Env, loadMs: number | null, ev: InstanceEvents) => void,
   onFail: (inst: Instance, status: Status, message: string, stderr: string | null, env: Env) => void,
   onProgress: (key: string, phase: string, tps: number) => void,
   baseEnv: Env, verbose: boolean,
@@ -150,6 +185,9 @@ function runWorker(
     let loadMs: number | null = null;
     let stderr = "";
     let currentKey: string | undefined;
+    let loadEv: Partial<InstanceEvents> = {};
+    let instStart = 0;
+    let ctxCreated: number | undefined;
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     let settled = false;
@@ -167,6 +205,7 @@ function runWorker(
         case "env":
           env = { ...baseEnv, ...m.env, gpus: m.env.gpus ?? [] } as Env;
           loadMs = m.loadMs;
+          loadEv = m.events;
           break;
         case "loadFailed":
           for (const inst of instances) { onFail(inst, m.oom ? "oom" : "error", `model load failed: ${m.message}`, stderr, env); finished.add(inst.key); }
@@ -174,7 +213,11 @@ function runWorker(
           clearTimeout(timer);
           resolve({ finished, loadFailed: true });
           break;
+        case "contextCreated":
+          ctxCreated = m.t;
+          break;
         case "started":
+          instStart = epochNow();
           currentKey = m.key;
           stderr = "";
           arm();
@@ -184,7 +227,7 @@ function runWorker(
           break;
         case "result": {
           const inst = byKey.get(m.key);
-          if (inst) { onResult(inst, m.result, env, loadMs); finished.add(m.key); }
+          if (inst) { onResult(inst, m.result, env, loadMs, { ...loadEv, contextCreated: ctxCreated, start: instStart, end: epochNow() }); finished.add(m.key); }
           currentKey = undefined;
           break;
         }

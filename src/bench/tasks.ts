@@ -31,9 +31,12 @@ export function randomTokens(n: number, seed: number, lo: number, hi: number): n
 }
 
 /** Run `once` (returns its timed ms) under tinybench with warm-up, min reps, then adaptively up to max. */
-async function repeat(once: () => Promise<{ ms: number; extra?: unknown }>, spec: TaskSpec, tokens: number, onRep?: (rep: number, tokPerSec: number) => void): Promise<{ samplesMs: number[]; extras: unknown[] }> {
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+async function repeat(once: () => Promise<{ ms: number; extra?: unknown; window?: [number, number] }>, spec: TaskSpec, tokens: number, onRep?: (rep: number, tokPerSec: number) => void): Promise<{ samplesMs: number[]; extras: unknown[]; windows: [number, number][] }> {
   const samplesMs: number[] = [];
   const extras: unknown[] = [];
+  const windows: [number, number][] = [];
   let warm = spec.warmup;
   const round = async (iterations: number): Promise<void> => {
     let measuring = false;
@@ -43,6 +46,7 @@ async function repeat(once: () => Promise<{ ms: number; extra?: unknown }>, spec
       if (measuring) {
         samplesMs.push(r.ms);
         extras.push(r.extra);
+        if (r.window) windows.push(r.window);
         onRep?.(samplesMs.length, tokens / (r.ms / 1000));
       }
       return { overriddenDuration: r.ms };
@@ -56,7 +60,7 @@ async function repeat(once: () => Promise<{ ms: number; extra?: unknown }>, spec
     if (s.n >= 2 && s.ciRel <= spec.repetitions.targetCi) break;
     await round(1);
   }
-  return { samplesMs, extras };
+  return { samplesMs, extras, windows };
 }
 
 export interface TaskResult { pp: Phase | null; tg: Phase | null; parallelTg: Phase | null }
@@ -77,11 +81,12 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
     const total = spec.parallel * spec.tg;
     const r = await repeat(async () => {
       await prepare();
+      const w0 = epochNow();
       const t = await ctx.timeParallel(gen, spec.tg, spec.tgMode);
-      return { ms: t.totalMs, extra: t.ttftMs };
+      return { ms: t.totalMs, extra: t.ttftMs, window: [w0, epochNow()] as [number, number] };
     }, spec, total, (rep, tps) => onRep?.("tg", rep, tps));
     const ttft = r.extras.map((e) => percentiles(e as number[], [0.5])[0]!);
-    result.parallelTg = { tokens: total, samplesMs: r.samplesMs, warmup: spec.warmup, ttftMs: ttft, itlMs: null };
+    result.parallelTg = { tokens: total, samplesMs: r.samplesMs, warmup: spec.warmup, ttftMs: ttft, itlMs: null, windowsEpochMs: r.windows };
     return result;
   }
 
@@ -89,23 +94,27 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
     // pp (and pp+tg): the prompt phase is timed alone; for pp+tg the generation that follows is timed too
     const tgGaps: number[][] = [];
     const tgMs: number[] = [];
+    const tgWin: [number, number][] = [];
     const r = await repeat(async () => {
       await prepare();
+      const w0 = epochNow();
       const ms = await ctx.timePrompt(prompt);
+      const w1 = epochNow();
       if (spec.tg) {
         const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
         tgGaps.push(gaps);
         tgMs.push(gaps.reduce((a, b) => a + b, 0));
+        tgWin.push([w1, epochNow()]);
       }
-      return { ms };
+      return { ms, window: [w0, w1] as [number, number] };
     }, spec, spec.pp, (rep, tps) => onRep?.("pp", rep, tps));
-    result.pp = { tokens: spec.pp, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: null };
+    result.pp = { tokens: spec.pp, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: null, windowsEpochMs: r.windows };
     if (spec.tg) {
       // warm-up repetitions also ran generation: keep only the measured ones (the last n)
       const n = r.samplesMs.length;
       const gaps = tgGaps.slice(-n).flat();
       const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
-      result.tg = { tokens: spec.tg, samplesMs: tgMs.slice(-n), warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! } };
+      result.tg = { tokens: spec.tg, samplesMs: tgMs.slice(-n), warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: tgWin.slice(-n) };
     }
     return result;
   }
@@ -113,12 +122,13 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
   const allGaps: number[][] = [];
   const r = await repeat(async () => {
     await prepare();
+    const w0 = epochNow();
     const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
     allGaps.push(gaps);
-    return { ms: gaps.reduce((a, b) => a + b, 0) };
+    return { ms: gaps.reduce((a, b) => a + b, 0), window: [w0, epochNow()] as [number, number] };
   }, spec, spec.tg, (rep, tps) => onRep?.("tg", rep, tps));
   const gaps = allGaps.slice(-r.samplesMs.length).flat();
   const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
-  result.tg = { tokens: spec.tg, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! } };
+  result.tg = { tokens: spec.tg, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: r.windows };
   return result;
 }

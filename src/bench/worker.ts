@@ -29,11 +29,21 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
     executor = new LlamaExecutor(o.backend);
   }
   const t0 = performance.now();
+  const epoch = (): number => performance.timeOrigin + performance.now();
   let model;
   try {
     const env = await executor.env();
+    const loadStart = epoch();
     model = await executor.load(o.modelPath, first.params.gpuLayers);
-    await send({ type: "env", env, loadMs: performance.now() - t0 });
+    const loadEnd = epoch();
+    let idle: { idleStart?: number; idleEnd?: number } = {};
+    if (o.idleBaselineSec > 0) {
+      // loaded-idle power baseline: the model resident, nothing running
+      const idleStart = epoch();
+      await new Promise((r) => setTimeout(r, o.idleBaselineSec * 1000));
+      idle = { idleStart, idleEnd: epoch() };
+    }
+    await send({ type: "env", env, loadMs: performance.now() - t0, events: { loadStart, loadEnd, ...idle } });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await send({ type: "loadFailed", message, oom: isOomMessage(message) });
@@ -52,6 +62,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
         ctx = undefined;
         ctx = await model.createContext(cfg);
         ctxKey = key;
+        await send({ type: "contextCreated", key: inst.key, t: epoch() });
       }
       const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
         (phase, rep, tokPerSec) => { void send({ type: "progress", key: inst.key, phase, rep, tokPerSec }); });

@@ -20,7 +20,17 @@ function latestRunDir(base: string): string | undefined {
   return dirs.length ? join(base, dirs[dirs.length - 1]!) : undefined;
 }
 
-export interface RunCliOptions { out?: string; resume?: boolean; filter?: string; executor: "llama" | "mock"; backend?: string; verbose?: boolean; summary?: boolean }
+export interface RunCliOptions {
+  out?: string; resume?: boolean; filter?: string; executor: "llama" | "mock"; backend?: string; verbose?: boolean; summary?: boolean;
+  nvidiaSmi?: string; telemetry?: boolean; sampleMs?: string; idleBaseline?: string;
+}
+
+function num(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new MoebenchError(`${flag} ${v}: expected a number from ${min} to ${max}`);
+  return n;
+}
 
 export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: string; failed: number; interrupted: boolean }> {
   const probe = await planSuite(file, { gpu: false, filter: o.filter, executor: o.executor });
@@ -54,6 +64,7 @@ export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: 
     suiteName: p.suite.name, runDir, runId, instances: p.instances, executor: o.executor, backend,
     seed: p.suite.seed, warmup: p.suite.warmup, repetitions: p.suite.repetitions, timeoutSec: p.suite.timeoutSec,
     env: { ...env, backend }, resume: !!o.resume, verbose: o.verbose,
+    telemetry: { disabled: o.telemetry === false, nvidiaSmi: o.nvidiaSmi, intervalMs: num("--sample-ms", o.sampleMs, 50, 5, 10_000), idleBaselineSec: num("--idle-baseline", o.idleBaseline, 10, 0, 600) },
   });
   if (res.interrupted) process.stderr.write(`interrupted: ${res.written} record(s) written to ${res.resultsPath}; continue with --resume --out ${runDir}\n`);
   if (o.summary !== false && existsSync(res.resultsPath)) {
@@ -72,6 +83,10 @@ export function runCommand(): Command {
     .option("--filter <expr>", "only matching instances: comma-separated field=value / field~regex / text (fields: model, quant, test, depth, parallel, ctx, kv, fa, ngl, threads)")
     .addOption(new Option("--executor <kind>", "llama (node-llama-cpp) or mock (deterministic synthetic timings, for tests)").choices(["llama", "mock"]).default("llama"))
     .addOption(new Option("--backend <b>", "override the suite's backend").choices(["auto", "cuda", "vulkan", "metal", "cpu"]))
+    .option("--nvidia-smi <path>", "nvidia-smi to sample (default: MOEBENCH_NVIDIA_SMI, else nvidia-smi on PATH)")
+    .option("--no-telemetry", "do not sample GPU power/VRAM")
+    .option("--sample-ms <ms>", "telemetry sampling interval (default 50)")
+    .option("--idle-baseline <s>", "seconds of loaded-idle power measured after each model load (default 10; 0 = none)")
     .option("-v, --verbose", "show llama.cpp's log")
     .action(async (file: string, o: RunCliOptions) => {
       const r = await runCli(file, o);

@@ -30,7 +30,7 @@ export function expandSuite(suite: Suite, models: readonly ModelRef[]): Instance
         for (const threads of suite.threads) for (const batch of suite.batch) for (const ubatch of suite.ubatch)
           for (const parallel of suite.parallel) for (const depth of suite.depths) for (const t of suite.tests) {
             const { pp, tg } = parseTest(t);
-            if (parallel > 1 && !tg) continue; // parallel sequences are a generation test
+            if (parallel > 1 && (!tg || pp)) continue; // parallel sequences are a generation test (tg N)
             const ctx = ctxSpec === "auto" ? auto : ctxSpec;
             const kvK = typeof kv === "string" ? kv : kv.k;
             const kvV = typeof kv === "string" ? kv : kv.v;

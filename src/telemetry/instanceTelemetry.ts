@@ -1,0 +1,70 @@
+/**
+ * Turn sampler rows into a record's telemetry: energy per repetition of each phase (gross J), the
+ * loaded-idle baseline, VRAM before/after load, after context creation and peak, and throttling flags.
+ */
+import type { Phase } from "../results/schema.js";
+import { integrateWindow, sampleInterval } from "./energy.js";
+import type { NvidiaSmiSampler, SampleRow } from "./nvidiaSmi/sampler.js";
+
+export interface InstanceEvents { loadStart?: number; loadEnd?: number; idleStart?: number; idleEnd?: number; contextCreated?: number; start: number; end: number }
+
+const THROTTLE_FIELDS: Record<string, string> = {
+  "clocks_event_reasons.sw_power_cap": "power cap (SW)",
+  "clocks_event_reasons.hw_slowdown": "HW slowdown",
+  "clocks_event_reasons.sw_thermal_slowdown": "thermal (SW)",
+  "clocks_event_reasons.hw_thermal_slowdown": "thermal (HW)",
+};
+
+export function throttleSeen(rows: readonly SampleRow[]): string[] {
+  const out = new Set<string>();
+  for (const r of rows) for (const [f, label] of Object.entries(THROTTLE_FIELDS)) if (r.v[f] === "Active") out.add(label);
+  return [...out];
+}
+
+export function withEnergy(p: Phase | null, sampler: NvidiaSmiSampler, gpu = 0): Phase | null {
+  if (!p || !p.windowsEpochMs?.length) return p;
+  const { samples, field } = sampler.power(gpu);
+  if (!field) return { ...p, joules: null, energyNotes: ["no power samples"] };
+  const interval = sampleInterval(samples);
+  const notes = new Set<string>();
+  if (field === "power.draw") notes.add("power.draw is a ~1 s average on Ampere and newer (power.draw.instant unavailable): short phases are smeared");
+  const joules = p.windowsEpochMs.map(([a, b]) => {
+    const e = integrateWindow(samples, a, b, interval);
+    e.reasons.forEach((r) => notes.add(r.replace(/window of \d+ ms/, "a repetition's window")));
+    return Number.isFinite(e.joules) ? e.joules : null;
+  });
+  const total = p.windowsEpochMs.reduce((s, [a, b]) => s + (b - a), 0);
+  if (total < 1000) notes.add(`all repetitions together cover ${total.toFixed(0)} ms (< 1 s): low confidence`);
+  return { ...p, joules, energyNotes: [...notes] };
+}
+
+export function instanceTelemetry(sampler: NvidiaSmiSampler, ev: InstanceEvents, gpu = 0): {
+  idleWatts: number | null; source: "power.draw.instant" | "power.draw" | null; throttle: string[];
+  vram: { beforeLoadMiB: number | null; afterLoadMiB: number | null; afterContextMiB: number | null; peakMiB: number | null };
+  gpuInfo: { name: string | null; uuid: string | null; driver: string | null; memoryTotalMiB: number | null } | null;
+} {
+  const { samples, field } = sampler.power(gpu);
+  let idleWatts: number | null = null;
+  if (field && ev.idleStart !== undefined && ev.idleEnd !== undefined) {
+    const e = integrateWindow(samples, ev.idleStart + 500, ev.idleEnd, sampleInterval(samples));
+    idleWatts = Number.isFinite(e.meanW) ? e.meanW : null;
+  }
+  const mem = (t: number | undefined, before = false): number | null => {
+    if (t === undefined) return null;
+    const rows = sampler.rows.filter((r) => r.gpu === gpu && typeof r.v["memory.used"] === "number" && (before ? r.t <= t : r.t >= t));
+    const r = before ? rows[rows.length - 1] : rows[0];
+    return r ? (r.v["memory.used"] as number) : null;
+  };
+  const during = sampler.between(ev.start, ev.end, gpu);
+  const used = during.map((r) => r.v["memory.used"]).filter((x): x is number => typeof x === "number");
+  const any = sampler.nearest(ev.start, gpu);
+  return {
+    idleWatts, source: field, throttle: throttleSeen(during),
+    vram: { beforeLoadMiB: mem(ev.loadStart, true), afterLoadMiB: mem(ev.loadEnd), afterContextMiB: mem(ev.contextCreated), peakMiB: used.length ? Math.max(...used) : null },
+    gpuInfo: any ? {
+      name: typeof any.v.name === "string" ? any.v.name : null, uuid: typeof any.v.uuid === "string" ? any.v.uuid : null,
+      driver: typeof any.v.driver_version === "string" ? any.v.driver_version : typeof any.v.driver_version === "number" ? String(any.v.driver_version) : null,
+      memoryTotalMiB: typeof any.v["memory.total"] === "number" ? any.v["memory.total"] : null,
+    } : null,
+  };
+}

@@ -1,0 +1,80 @@
+/** The whole sampler path against the replay nvidia-smi (a real capture played back in time). */
+import { describe, it, expect } from "vitest";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { NvidiaSmiSampler } from "../../src/telemetry/nvidiaSmi/sampler.js";
+import { probeFields } from "../../src/telemetry/nvidiaSmi/probeFields.js";
+import { integrateWindow } from "../../src/telemetry/energy.js";
+import { readJsonl } from "../../src/results/jsonl.js";
+import { ROOT, cli, tmp } from "../helpers.js";
+
+const REPLAY = join(ROOT, "test/fixtures/nvidia-smi/replay-nvidia-smi.mjs");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("nvidia-smi sampler (replay)", () => {
+  it("probes the fields, samples at the interval and integrates energy", async () => {
+    const p = probeFields(REPLAY);
+    expect(p.ok).toBe(true);
+    if (!p.ok) return;
+    expect(p.fields).toContain("power.draw.instant");
+    const s = new NvidiaSmiSampler(REPLAY, p.fields, 20).start();
+    await sleep(1200);
+    const t0 = s.rows[2]!.t;
+    await sleep(300);
+    s.stop();
+    expect(s.rows.length).toBeGreaterThan(20);
+    const { samples, field } = s.power();
+    expect(field).toBe("power.draw.instant");
+    const e = integrateWindow(samples, t0, t0 + 500);
+    // the A100 capture idles at 56–60 W: half a second is ~28–30 J
+    expect(e.meanW).toBeGreaterThan(50);
+    expect(e.meanW).toBeLessThan(70);
+    expect(e.joules).toBeCloseTo(e.meanW * 0.5, 6);
+  });
+
+  it("restarts a dying nvidia-smi and records the gap", async () => {
+    const p = probeFields(REPLAY);
+    if (!p.ok) throw new Error(p.reason);
+    process.env.REPLAY_DIE_AFTER = "10";
+    try {
+      const s = new NvidiaSmiSampler(REPLAY, p.fields, 20).start();
+      await sleep(2500);
+      s.stop();
+      expect(s.restarts).toBeGreaterThanOrEqual(1);
+      expect(s.gaps.length).toBeGreaterThanOrEqual(1);
+      const [a, b] = s.gaps[0]!;
+      expect(b).toBeGreaterThan(a);
+    } finally {
+      delete process.env.REPLAY_DIE_AFTER;
+    }
+  });
+
+  it("a missing nvidia-smi is reported, not thrown", () => {
+    const p = probeFields("/nonexistent/nvidia-smi");
+    expect(p).toMatchObject({ ok: false, reason: "/nonexistent/nvidia-smi not found" });
+  });
+
+  it("a run records energy per repetition, idle baseline and VRAM; without nvidia-smi it records 'unavailable' and goes on", () => {
+    const d = tmp();
+    const f = join(d, "t.yaml");
+    writeFileSync(f, "name: tel\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny]\ntests: [pp64, tg16]\nrepetitions: {min: 3, max: 3}\n");
+    const env = { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_REALTIME: "1", MOEBENCH_MOCK_SLOWDOWN: "300" };
+    let r = cli(["run", f, "--executor", "mock", "--out", join(d, "a"), "--nvidia-smi", REPLAY, "--idle-baseline", "1", "--sample-ms", "20"], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const recs = readJsonl(join(d, "a", "results.jsonl"));
+    for (const x of recs) {
+      expect(x.telemetry.status).toBe("ok");
+      expect(x.telemetry.source).toBe("power.draw.instant");
+      expect(x.telemetry.idleWatts).toBeGreaterThan(50);
+      expect(x.telemetry.gpu?.name).toBe("NVIDIA A100-SXM4-40GB");
+      expect(x.telemetry.vram?.peakMiB).toBe(1024);
+      const ph = x.pp ?? x.tg!;
+      expect(ph.joules).toHaveLength(3);
+      for (const j of ph.joules!) expect(j).toBeGreaterThan(0);
+    }
+    r = cli(["run", f, "--executor", "mock", "--out", join(d, "b"), "--nvidia-smi", "/nonexistent/nvidia-smi"], { env: { MOEBENCH_CACHE: join(d, "c") } });
+    expect(r.status, r.stderr).toBe(0);
+    const b = readJsonl(join(d, "b", "results.jsonl"));
+    expect(b.every((x) => x.status === "ok" && x.telemetry.status === "unavailable" && /not found/.test(x.telemetry.reason ?? ""))).toBe(true);
+  });
+});
