@@ -7,6 +7,8 @@ import { inspectCommand } from "./commands/inspect.js";
 import { planCommand } from "./commands/plan.js";
 import { runCommand } from "./commands/run.js";
 import { telemetryCommand } from "./commands/telemetry.js";
+import { reportCommand } from "./commands/report.js";
+import { benchCommand } from "./commands/bench.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -20,6 +22,8 @@ export function buildProgram(): Command {
   program.addCommand(inspectCommand());
   program.addCommand(planCommand());
   program.addCommand(runCommand());
+  program.addCommand(reportCommand());
+  program.addCommand(benchCommand());
   program.addCommand(telemetryCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();

@@ -237,7 +237,7 @@ export class MockExecutor implements Executor {
     this.rnd = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
   }
   async env(): Promise<Partial<Env>> {
-    return { llamaCppRelease: "mock", backend: "mock", gpus: [] };
+    return { llamaCppRelease: "mock", llamaCppCommit: null, nodeLlamaCpp: null, backend: "mock", gpus: [] };
   }
   async load(path: string): Promise<LoadedModel> {
     const has = (v: string | undefined): boolean => !!v && path.includes(v);
