@@ -9,6 +9,7 @@ import { runCommand } from "./commands/run.js";
 import { telemetryCommand } from "./commands/telemetry.js";
 import { reportCommand } from "./commands/report.js";
 import { benchCommand } from "./commands/bench.js";
+import { fitCommand } from "./commands/fit.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(reportCommand());
   program.addCommand(benchCommand());
+  program.addCommand(fitCommand());
   program.addCommand(telemetryCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();
@@ -45,5 +47,8 @@ export async function main(argv: string[]): Promise<number> {
     return 3;
   }
 }
+
+// `moebench … | head`: a closed pipe is not an error
+process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
 
 main(process.argv).then((code) => { process.exitCode = code; });
