@@ -10,6 +10,8 @@ import { telemetryCommand } from "./commands/telemetry.js";
 import { reportCommand } from "./commands/report.js";
 import { benchCommand } from "./commands/bench.js";
 import { fitCommand } from "./commands/fit.js";
+import { compareCommand } from "./commands/compare.js";
+import { importCommand } from "./commands/importCmd.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(benchCommand());
   program.addCommand(fitCommand());
+  program.addCommand(compareCommand());
+  program.addCommand(importCommand());
   program.addCommand(telemetryCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();

@@ -1,0 +1,62 @@
+/** compare and import through the real CLI. */
+import { describe, it, expect } from "vitest";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cli, tmp, ROOT } from "../helpers.js";
+import { readJsonl } from "../../src/results/jsonl.js";
+import { synthesize } from "../../src/gguf/synth/synthesize.js";
+
+describe("moebench compare (exit codes for CI)", () => {
+  const d = tmp();
+  const f = join(d, "s.yaml");
+  writeFileSync(f, "name: cmp\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny, synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg32]\nrepetitions: {min: 6, max: 6}\n");
+  const env = { MOEBENCH_CACHE: join(d, "c") };
+
+  it("self: exit 0; a 10% slowdown: exit 1; bad usage: exit 2", () => {
+    expect(cli(["run", f, "--executor", "mock", "--out", join(d, "base")], { env }).status).toBe(0);
+    expect(cli(["run", f, "--executor", "mock", "--out", join(d, "slow")], { env: { ...env, MOEBENCH_MOCK_SLOWDOWN: "1.1" } }).status).toBe(0);
+    let r = cli(["compare", join(d, "base"), join(d, "base")]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("no significant regression");
+    r = cli(["compare", join(d, "base"), join(d, "slow"), "--format", "json"]);
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout) as { rows: { verdict: string; ratio: number }[]; regressions: number };
+    expect(j.regressions).toBe(4);
+    for (const row of j.rows) { expect(row.verdict).toBe("slower"); expect(row.ratio).toBeCloseTo(1 / 1.1, 1); }
+    r = cli(["compare", join(d, "base"), join(d, "slow"), "--threshold", "15%"]);
+    expect(r.status).toBe(0);
+    r = cli(["compare", join(d, "base"), join(d, "nope")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/nope: no results\.jsonl/);
+    r = cli(["compare", join(d, "base"), join(d, "slow"), "--format", "html", "--out", join(d, "cmp.html")]);
+    expect(r.status).toBe(1);
+  });
+});
+
+describe("moebench import llama-bench + compare with moebench's own run", () => {
+  it("every llama-bench format imports; a real llama-bench JSON joins with a moebench run of the same model", async () => {
+    const d = tmp();
+    // the fixture was produced on this exact file (seeded synth: same bytes, same header hash)
+    await synthesize({ preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "tiny" }, join(d, "lfm2-tiny-q4km.gguf"));
+    for (const fmt of ["json", "jsonl", "csv", "sql"]) {
+      const r = cli(["import", "llama-bench", join(ROOT, `test/fixtures/llama-bench/lfm2-tiny-q4km.${fmt}`), "--out", join(d, `imp-${fmt}`), "--model-dir", d]);
+      expect(r.status, r.stderr).toBe(0);
+      const recs = readJsonl(join(d, `imp-${fmt}`, "results.jsonl"));
+      expect(recs.map((x) => x.testId)).toEqual(["pp64", "tg16"]);
+      expect(recs[0]!.model.headerSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(recs[0]!.extra?.build_commit).toBe("de3ff81");
+      expect(recs[0]!.extra?.n_threads).toBe(1);
+      expect(recs[0]!.pp!.samplesMs.length).toBe(fmt === "json" || fmt === "jsonl" ? 3 : 1);
+    }
+    writeFileSync(join(d, "s.yaml"), `name: same\nmodels: [{path: ${JSON.stringify(join(d, "lfm2-tiny-q4km.gguf"))}}]\ntests: [pp64, tg16]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nbackend: cpu\n`);
+    const run = cli(["run", join(d, "s.yaml"), "--out", join(d, "mb")]);
+    expect(run.status, run.stderr).toBe(0);
+    const r = cli(["compare", join(d, "imp-json"), join(d, "mb"), "--format", "json"]);
+    expect([0, 1]).toContain(r.status);
+    const j = JSON.parse(r.stdout) as { rows: { metric: string; ratio: number | null; verdict: string }[]; identity: { field: string; baseline: string; candidate: string }[]; ignored: string[] };
+    expect(j.ignored).toContain("ctx");
+    expect(j.rows.map((x) => x.metric).sort()).toEqual(["pp tok/s", "tg tok/s"]);
+    for (const row of j.rows) expect(row.ratio).toBeGreaterThan(0);
+    expect(j.identity.find((i) => i.field === "llama.cpp commit")!.baseline).toBe("de3ff81");
+  });
+});
