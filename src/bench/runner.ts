@@ -18,6 +18,7 @@ import { summarize } from "../analysis/stats.js";
 import { NvidiaSmiSampler, epochNow } from "../telemetry/nvidiaSmi/sampler.js";
 import { probeFields, nvidiaSmiPath } from "../telemetry/nvidiaSmi/probeFields.js";
 import { instanceTelemetry, withEnergy, type InstanceEvents } from "../telemetry/instanceTelemetry.js";
+import { runWithLlamaBench } from "./llamaBenchExecutor.js";
 
 export interface RunOptions {
   suiteName: string;
@@ -35,6 +36,8 @@ export interface RunOptions {
   verbose?: boolean;
   /** extra warnings attached to every record (e.g. settings known to distort tg) */
   runWarnings?: string[];
+  /** run every instance with this llama-bench binary instead of node-llama-cpp */
+  llamaBench?: string;
   /** GPU telemetry: nvidia-smi path (else MOEBENCH_NVIDIA_SMI, else PATH), sampling interval, idle baseline seconds */
   telemetry?: { nvidiaSmi?: string; intervalMs?: number; idleBaselineSec?: number; disabled?: boolean };
 }
@@ -132,6 +135,14 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       for (const inst of group) write(failRecord(inst, unknownIdentity(ref, ref.kind === "path" ? ref.path : null), o.env, "error", msg, null));
+      continue;
+    }
+    if (o.llamaBench) {
+      for (const inst of group) {
+        if (interrupted) break;
+        progress.update(ref.label, `${inst.testId} (llama-bench)`, 0);
+        write(await runWithLlamaBench(o.llamaBench, inst, path, identity, { reps: o.repetitions.min, extraArgs: inst.llamaBenchArgs, timeoutSec: o.timeoutSec, runId: o.runId, suite: o.suiteName, env: o.env }));
+      }
       continue;
     }
     let remaining = [...group];

@@ -22,7 +22,7 @@ function latestRunDir(base: string): string | undefined {
 
 export interface RunCliOptions {
   out?: string; resume?: boolean; filter?: string; executor: "llama" | "mock"; backend?: string; verbose?: boolean; summary?: boolean;
-  nvidiaSmi?: string; telemetry?: boolean; sampleMs?: string; idleBaseline?: string;
+  nvidiaSmi?: string; telemetry?: boolean; sampleMs?: string; idleBaseline?: string; llamaBench?: string;
 }
 
 function num(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
@@ -45,7 +45,8 @@ export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: 
     if (skipped.size) notes.push(`skipping models whose weights do not fit ${fmtBytes(det.vramBytes)} of VRAM: ${[...skipped].join(", ")}`);
     p = { ...p, instances: fits.map((i, index) => ({ ...i, index })) };
   }
-  const mode = det.gpu ? `GPU (${det.gpu}: ${det.names.join(", ") || "unknown device"})` : o.executor === "mock" ? "mock executor (synthetic timings, no llama.cpp)" : "CPU (no GPU found by node-llama-cpp)";
+  if (o.llamaBench && !existsSync(o.llamaBench)) throw new MoebenchError(`--llama-bench ${o.llamaBench}: no such file`, "build llama-bench from the llama.cpp commit you want to test (see README: other builds)");
+  const mode = o.llamaBench ? `llama-bench ${o.llamaBench}` : det.gpu ? `GPU (${det.gpu}: ${det.names.join(", ") || "unknown device"})` : o.executor === "mock" ? "mock executor (synthetic timings, no llama.cpp)" : "CPU (no GPU found by node-llama-cpp)";
   const env = hostEnv();
   const base = resolve("results", p.suite.name);
   let runDir: string;
@@ -63,7 +64,7 @@ export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: 
   const res = await runSuite({
     suiteName: p.suite.name, runDir, runId, instances: p.instances, executor: o.executor, backend,
     seed: p.suite.seed, warmup: p.suite.warmup, repetitions: p.suite.repetitions, timeoutSec: p.suite.timeoutSec,
-    env: { ...env, backend }, resume: !!o.resume, verbose: o.verbose,
+    env: { ...env, backend }, resume: !!o.resume, verbose: o.verbose, llamaBench: o.llamaBench ? resolve(o.llamaBench) : undefined,
     telemetry: { disabled: o.telemetry === false, nvidiaSmi: o.nvidiaSmi, intervalMs: num("--sample-ms", o.sampleMs, 50, 5, 10_000), idleBaselineSec: num("--idle-baseline", o.idleBaseline, 10, 0, 600) },
   });
   if (res.interrupted) process.stderr.write(`interrupted: ${res.written} record(s) written to ${res.resultsPath}; continue with --resume --out ${runDir}\n`);
@@ -83,6 +84,7 @@ export function runCommand(): Command {
     .option("--filter <expr>", "only matching instances: comma-separated field=value / field~regex / text (fields: model, quant, test, depth, parallel, ctx, kv, fa, ngl, threads)")
     .addOption(new Option("--executor <kind>", "llama (node-llama-cpp) or mock (deterministic synthetic timings, for tests)").choices(["llama", "mock"]).default("llama"))
     .addOption(new Option("--backend <b>", "override the suite's backend").choices(["auto", "cuda", "vulkan", "metal", "cpu"]))
+    .option("--llama-bench <binary>", "run every instance with this llama-bench binary (any llama.cpp build) instead of node-llama-cpp; the suite's llamaBenchArgs sweep extra flags such as --n-cpu-moe")
     .option("--nvidia-smi <path>", "nvidia-smi to sample (default: MOEBENCH_NVIDIA_SMI, else nvidia-smi on PATH)")
     .option("--no-telemetry", "do not sample GPU power/VRAM")
     .option("--sample-ms <ms>", "telemetry sampling interval (default 50)")

@@ -28,7 +28,7 @@ export function expandSuite(suite: Suite, models: readonly ModelRef[]): Instance
       const group = `${model.ref}|ngl=${ngl}`;
       for (const ctxSpec of suite.contexts) for (const kv of suite.kv) for (const fa of suite.flashAttention)
         for (const threads of suite.threads) for (const batch of suite.batch) for (const ubatch of suite.ubatch)
-          for (const parallel of suite.parallel) for (const depth of suite.depths) for (const t of suite.tests) {
+          for (const lbArgs of suite.llamaBenchArgs) for (const parallel of suite.parallel) for (const depth of suite.depths) for (const t of suite.tests) {
             const { pp, tg } = parseTest(t);
             if (parallel > 1 && (!tg || pp)) continue; // parallel sequences are a generation test (tg N)
             const ctx = ctxSpec === "auto" ? auto : ctxSpec;
@@ -39,8 +39,8 @@ export function expandSuite(suite: Suite, models: readonly ModelRef[]): Instance
               threads: threads === "auto" ? 0 : threads, batch, ubatch: Math.min(ubatch, batch), backend: suite.backend, tgMode: suite.tgMode,
             };
             const id = testId({ pp, tg, depth, parallel });
-            const key = [model.ref, id, `ctx=${ctx}`, `kv=${kvK}/${kvV}`, `fa=${fa ? 1 : 0}`, `ngl=${ngl}`, `t=${threads}`, `b=${batch}`, `ub=${params.ubatch}`, `be=${suite.backend}`, `tgm=${suite.tgMode}`].join("|");
-            out.push({ key, testId: id, model, params, threadsAuto: threads === "auto", group });
+            const key = [model.ref, id, `ctx=${ctx}`, `kv=${kvK}/${kvV}`, `fa=${fa ? 1 : 0}`, `ngl=${ngl}`, `t=${threads}`, `b=${batch}`, `ub=${params.ubatch}`, `be=${suite.backend}`, `tgm=${suite.tgMode}`, ...(lbArgs ? [`lb=${lbArgs}`] : [])].join("|");
+            out.push({ key, testId: id, model, params, threadsAuto: threads === "auto", group, llamaBenchArgs: lbArgs });
           }
     }
   }

@@ -18,4 +18,6 @@ export interface Instance {
   threadsAuto: boolean;
   /** group id: instances sharing a model load run in one worker */
   group: string;
+  /** extra llama-bench arguments (external executor only) */
+  llamaBenchArgs: string;
 }

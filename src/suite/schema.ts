@@ -56,6 +56,8 @@ export const SuiteSchema = z.object({
   timeoutSec: z.number().positive().max(86400).default(900),
   seed: z.number().int().nonnegative().default(1234),
   quality: z.boolean().default(false),
+  /** extra llama-bench arguments, one variant per entry (a sweep), used only with run --llama-bench: e.g. "--n-cpu-moe 8" */
+  llamaBenchArgs: oneOrMany(z.string()).default([""]),
   /** GPU price override in USD for efficiency figures */
   gpuPriceUsd: z.number().positive().optional(),
   /** when the machine has a GPU, use these models instead (e.g. full-size where small is the CPU default) */

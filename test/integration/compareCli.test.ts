@@ -60,3 +60,32 @@ describe("moebench import llama-bench + compare with moebench's own run", () => 
     expect(j.identity.find((i) => i.field === "llama.cpp commit")!.baseline).toBe("de3ff81");
   });
 });
+
+describe("run --llama-bench (external executor)", () => {
+  it("maps every instance to llama-bench flags, sweeps llamaBenchArgs, records failures", () => {
+    const d = tmp();
+    const fake = join(ROOT, "test/fixtures/llama-bench/fake-llama-bench.mjs");
+    writeFileSync(join(d, "s.yaml"), "name: lb\nmodels: [synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg16, pp32+tg8]\ndepths: [0, 128]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nllamaBenchArgs: ['', '--n-cpu-moe 2']\n");
+    const env = { MOEBENCH_CACHE: join(d, "c") };
+    let r = cli(["run", join(d, "s.yaml"), "--llama-bench", fake, "--out", join(d, "o")], { env });
+    expect(r.status, r.stderr).toBe(0);
+    const recs = readJsonl(join(d, "o", "results.jsonl"));
+    expect(recs).toHaveLength(12);
+    const both = recs.find((x) => x.testId === "pp32+tg8@d128" && !(x.extra?.llamaBenchArgs as string))!;
+    expect(both.status).toBe("ok");
+    expect(both.pp!.samplesMs).toHaveLength(3);
+    expect(both.tg!.tokens).toBe(8);
+    const argv = String((both.extra?.raw as { argv: string }[])[0]!.argv);
+    expect(argv).toMatch(/-d 128/);
+    expect(argv).toMatch(/-p 32 -n 8/);
+    expect(argv).toMatch(/-t 1 -b 512 -ub 512 -ctk f16 -ctv f16 -fa 0 -ngl 99/);
+    const moe = recs.filter((x) => x.extra?.llamaBenchArgs === "--n-cpu-moe 2" && x.testId === "tg16");
+    const plain = recs.filter((x) => x.extra?.llamaBenchArgs === "" && x.testId === "tg16");
+    expect(moe[0]!.tg!.samplesMs[0]).toBeGreaterThan(plain[0]!.tg!.samplesMs[0]!);
+    expect(recs.every((x) => x.env.llamaCppCommit === "fake123")).toBe(true);
+    r = cli(["run", join(d, "s.yaml"), "--llama-bench", fake, "--out", join(d, "f")], { env: { ...env, FAKE_LLAMA_BENCH_FAIL: "1" } });
+    expect(r.status).toBe(0);
+    const failed = readJsonl(join(d, "f", "results.jsonl"));
+    expect(failed.every((x) => x.status === "error" && /failed to load model/.test(x.error!.message))).toBe(true);
+  });
+});
