@@ -18,6 +18,6 @@ export function cost(c: CostInputs): Cost {
 
 export const COST_FOOTNOTES = [
   "tok/s per $ = generation tok/s ÷ GPU price in USD (price table in src/data/gpuPrices.ts, dated, with sources; override with --gpu-price).",
-  "tok/J = tokens ÷ joules measured over the timed repetitions (NVML energy counter where present, else the trapezoid of power.draw.instant); net subtracts the loaded-idle baseline × duration.",
+  "tok/J = tokens ÷ joules measured over the timed repetitions (trapezoid of nvidia-smi's power.draw.instant, interpolated at the window edges; NVML's energy counter is not read yet); net subtracts the loaded-idle baseline × duration.",
   "$ per million tokens = electricity (10^6 ÷ tok/J ÷ 3.6×10^6 J/kWh × $/kWh) + hardware (GPU price ÷ (lifetime hours × 3600 × tok/s) × 10^6).",
 ];
