@@ -17,7 +17,7 @@ import { Progress } from "./progress.js";
 import { summarize } from "../analysis/stats.js";
 import { NvidiaSmiSampler, epochNow } from "../telemetry/nvidiaSmi/sampler.js";
 import { probeFields, nvidiaSmiPath } from "../telemetry/nvidiaSmi/probeFields.js";
-import { instanceTelemetry, withEnergy, type InstanceEvents } from "../telemetry/instanceTelemetry.js";
+import { instanceTelemetry, processVramMiB, withEnergy, type InstanceEvents } from "../telemetry/instanceTelemetry.js";
 import { runWithLlamaBench } from "./llamaBenchExecutor.js";
 
 export interface RunOptions {
@@ -152,12 +152,16 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
           if (sampler) await sampler.waitPast(ev.end);
           let { pp, tg, parallelTg } = res;
           let telemetry: ResultRecord["telemetry"] = { status: "unavailable", reason: telemetryReason ?? "no telemetry" };
+          pp = withEnergy(pp, sampler);
+          tg = withEnergy(tg, sampler);
+          parallelTg = withEnergy(parallelTg, sampler);
+          const nvml = [pp, tg, parallelTg].some((p) => p?.energyNotes?.includes("NVML total-energy counter"));
           if (sampler) {
-            pp = withEnergy(pp, sampler);
-            tg = withEnergy(tg, sampler);
-            parallelTg = withEnergy(parallelTg, sampler);
             const t = instanceTelemetry(sampler, ev);
-            telemetry = { status: "ok", reason: null, source: t.source, idleWatts: t.idleWatts, vram: t.vram, throttle: t.throttle, samplerRestarts: sampler.restarts, gpu: t.gpuInfo };
+            const processMiB = processVramMiB(sampler.bin, ev.pid);
+            telemetry = { status: "ok", reason: null, source: nvml ? "nvml" : t.source, idleWatts: t.idleWatts, vram: { ...t.vram, processMiB }, throttle: t.throttle, samplerRestarts: sampler.restarts, gpu: t.gpuInfo };
+          } else if (nvml) {
+            telemetry = { status: "ok", reason: "energy from NVML only (no nvidia-smi samples)", source: "nvml" };
           }
           const rec: ResultRecord = {
             ...baseRecord(inst, identity, env, loadMs), status: "ok", pp, tg, parallelTg, memory: res.memory, telemetry,
@@ -238,7 +242,7 @@ function runWorker(
           break;
         case "result": {
           const inst = byKey.get(m.key);
-          if (inst) { onResult(inst, m.result, env, loadMs, { ...loadEv, contextCreated: ctxCreated, start: instStart, end: epochNow() }); finished.add(m.key); }
+          if (inst) { onResult(inst, m.result, env, loadMs, { ...loadEv, pid: child.pid, contextCreated: ctxCreated, start: instStart, end: epochNow() }); finished.add(m.key); }
           currentKey = undefined;
           break;
         }

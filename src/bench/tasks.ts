@@ -16,6 +16,8 @@ export interface TaskSpec {
   parallel: number;
   tgMode: "decode" | "greedy";
   warmup: number;
+  /** NVML energy counter (mJ), read at each timed window's edges where available */
+  energy?: () => bigint | null;
   repetitions: { min: number; max: number; targetCi: number };
 }
 
@@ -33,10 +35,14 @@ export function randomTokens(n: number, seed: number, lo: number, hi: number): n
 /** Run `once` (returns its timed ms) under tinybench with warm-up, min reps, then adaptively up to max. */
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
-async function repeat(once: () => Promise<{ ms: number; extra?: unknown; window?: [number, number] }>, spec: TaskSpec, tokens: number, onRep?: (rep: number, tokPerSec: number) => void): Promise<{ samplesMs: number[]; extras: unknown[]; windows: [number, number][] }> {
+/** NVML energy (J) between two counter readings, or null. */
+export const mjDiff = (a: bigint | null, b: bigint | null): number | null => (a !== null && b !== null && b >= a ? Number(b - a) / 1000 : null);
+
+async function repeat(once: () => Promise<{ ms: number; extra?: unknown; window?: [number, number]; nvmlJ?: number | null }>, spec: TaskSpec, tokens: number, onRep?: (rep: number, tokPerSec: number) => void): Promise<{ samplesMs: number[]; extras: unknown[]; windows: [number, number][]; nvml: (number | null)[] }> {
   const samplesMs: number[] = [];
   const extras: unknown[] = [];
   const windows: [number, number][] = [];
+  const nvml: (number | null)[] = [];
   let warm = spec.warmup;
   const round = async (iterations: number): Promise<void> => {
     let measuring = false;
@@ -47,6 +53,7 @@ async function repeat(once: () => Promise<{ ms: number; extra?: unknown; window?
         samplesMs.push(r.ms);
         extras.push(r.extra);
         if (r.window) windows.push(r.window);
+        nvml.push(r.nvmlJ ?? null);
         onRep?.(samplesMs.length, tokens / (r.ms / 1000));
       }
       return { overriddenDuration: r.ms };
@@ -60,7 +67,7 @@ async function repeat(once: () => Promise<{ ms: number; extra?: unknown; window?
     if (s.n >= 2 && s.ciRel <= spec.repetitions.targetCi) break;
     await round(1);
   }
-  return { samplesMs, extras, windows };
+  return { samplesMs, extras, windows, nvml };
 }
 
 export interface TaskResult { pp: Phase | null; tg: Phase | null; parallelTg: Phase | null }
@@ -81,12 +88,14 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
     const total = spec.parallel * spec.tg;
     const r = await repeat(async () => {
       await prepare();
+      const e0 = spec.energy?.() ?? null;
       const w0 = epochNow();
       const t = await ctx.timeParallel(gen, spec.tg, spec.tgMode);
-      return { ms: t.totalMs, extra: t.ttftMs, window: [w0, epochNow()] as [number, number] };
+      const w1 = epochNow();
+      return { ms: t.totalMs, extra: t.ttftMs, window: [w0, w1] as [number, number], nvmlJ: mjDiff(e0, spec.energy?.() ?? null) };
     }, spec, total, (rep, tps) => onRep?.("tg", rep, tps));
     const ttft = r.extras.map((e) => percentiles(e as number[], [0.5])[0]!);
-    result.parallelTg = { tokens: total, samplesMs: r.samplesMs, warmup: spec.warmup, ttftMs: ttft, itlMs: null, windowsEpochMs: r.windows };
+    result.parallelTg = { tokens: total, samplesMs: r.samplesMs, warmup: spec.warmup, ttftMs: ttft, itlMs: null, windowsEpochMs: r.windows, ...(spec.energy ? { nvmlJoules: r.nvml } : {}) };
     return result;
   }
 
@@ -95,26 +104,30 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
     const tgGaps: number[][] = [];
     const tgMs: number[] = [];
     const tgWin: [number, number][] = [];
+    const tgNvml: (number | null)[] = [];
     const r = await repeat(async () => {
       await prepare();
+      const e0 = spec.energy?.() ?? null;
       const w0 = epochNow();
       const ms = await ctx.timePrompt(prompt);
       const w1 = epochNow();
+      const e1 = spec.energy?.() ?? null;
       if (spec.tg) {
         const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
         tgGaps.push(gaps);
         tgMs.push(gaps.reduce((a, b) => a + b, 0));
         tgWin.push([w1, epochNow()]);
+        tgNvml.push(mjDiff(e1, spec.energy?.() ?? null));
       }
-      return { ms, window: [w0, w1] as [number, number] };
+      return { ms, window: [w0, w1] as [number, number], nvmlJ: mjDiff(e0, e1) };
     }, spec, spec.pp, (rep, tps) => onRep?.("pp", rep, tps));
-    result.pp = { tokens: spec.pp, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: null, windowsEpochMs: r.windows };
+    result.pp = { tokens: spec.pp, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: null, windowsEpochMs: r.windows, ...(spec.energy ? { nvmlJoules: r.nvml } : {}) };
     if (spec.tg) {
       // warm-up repetitions also ran generation: keep only the measured ones (the last n)
       const n = r.samplesMs.length;
       const gaps = tgGaps.slice(-n).flat();
       const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
-      result.tg = { tokens: spec.tg, samplesMs: tgMs.slice(-n), warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: tgWin.slice(-n) };
+      result.tg = { tokens: spec.tg, samplesMs: tgMs.slice(-n), warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: tgWin.slice(-n), ...(spec.energy ? { nvmlJoules: tgNvml.slice(-n) } : {}) };
     }
     return result;
   }
@@ -122,13 +135,15 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
   const allGaps: number[][] = [];
   const r = await repeat(async () => {
     await prepare();
+    const e0 = spec.energy?.() ?? null;
     const w0 = epochNow();
     const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
+    const w1 = epochNow();
     allGaps.push(gaps);
-    return { ms: gaps.reduce((a, b) => a + b, 0), window: [w0, epochNow()] as [number, number] };
+    return { ms: gaps.reduce((a, b) => a + b, 0), window: [w0, w1] as [number, number], nvmlJ: mjDiff(e0, spec.energy?.() ?? null) };
   }, spec, spec.tg, (rep, tps) => onRep?.("tg", rep, tps));
   const gaps = allGaps.slice(-r.samplesMs.length).flat();
   const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
-  result.tg = { tokens: spec.tg, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: r.windows };
+  result.tg = { tokens: spec.tg, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: r.windows, ...(spec.energy ? { nvmlJoules: r.nvml } : {}) };
   return result;
 }

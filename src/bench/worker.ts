@@ -49,6 +49,13 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
     await send({ type: "loadFailed", message, oom: isOomMessage(message) });
     return;
   }
+  // NVML's energy counter, read at the edges of every timed window in this (the measuring) process
+  let energy: (() => bigint | null) | undefined;
+  if (o.executor === "llama" && o.backend !== "cpu") {
+    const { openNvmlEnergy } = await import("../telemetry/nvml.js");
+    const n = await openNvmlEnergy(0);
+    if ("read" in n) energy = n.read;
+  }
   let ctx: BenchContext | undefined;
   let ctxKey = "";
   for (const inst of msg.instances) {
@@ -64,7 +71,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
         ctxKey = key;
         await send({ type: "contextCreated", key: inst.key, t: epoch() });
       }
-      const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
+      const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, energy, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
         (phase, rep, tokPerSec) => { void send({ type: "progress", key: inst.key, phase, rep, tokPerSec }); });
       const mem = await ctx.memory();
       const result: InstanceResult = {

@@ -5,8 +5,19 @@
 import type { Phase } from "../results/schema.js";
 import { integrateWindow, sampleInterval } from "./energy.js";
 import type { NvidiaSmiSampler, SampleRow } from "./nvidiaSmi/sampler.js";
+import { spawnSync } from "node:child_process";
+import { parseQueryCsv } from "./nvidiaSmi/parseCsv.js";
 
-export interface InstanceEvents { loadStart?: number; loadEnd?: number; idleStart?: number; idleEnd?: number; contextCreated?: number; start: number; end: number }
+/** One process's VRAM (MiB) from `nvidia-smi --query-compute-apps`, or null. */
+export function processVramMiB(bin: string, pid: number | undefined): number | null {
+  if (!pid) return null;
+  const r = spawnSync(bin, ["--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"], { encoding: "utf8", timeout: 5000 });
+  if (r.status !== 0 || !r.stdout) return null;
+  const row = parseQueryCsv(r.stdout, { fields: ["pid", "used_memory"] }).rows.find((x) => x.pid === pid);
+  return row && typeof row.used_memory === "number" ? row.used_memory : null;
+}
+
+export interface InstanceEvents { pid?: number; loadStart?: number; loadEnd?: number; idleStart?: number; idleEnd?: number; contextCreated?: number; start: number; end: number }
 
 const THROTTLE_FIELDS: Record<string, string> = {
   "clocks_event_reasons.sw_power_cap": "power cap (SW)",
@@ -21,8 +32,13 @@ export function throttleSeen(rows: readonly SampleRow[]): string[] {
   return [...out];
 }
 
-export function withEnergy(p: Phase | null, sampler: NvidiaSmiSampler, gpu = 0): Phase | null {
-  if (!p || !p.windowsEpochMs?.length) return p;
+export function withEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, gpu = 0): Phase | null {
+  if (p?.nvmlJoules?.length && p.nvmlJoules.every((j) => j !== null && j > 0)) {
+    // NVML's counter (mJ resolution, read at the window's edges) beats integrating samples
+    const total = (p.windowsEpochMs ?? []).reduce((s, [a, b]) => s + (b - a), 0);
+    return { ...p, joules: p.nvmlJoules, energyNotes: ["NVML total-energy counter", ...(total > 0 && total < 1000 ? [`all repetitions together cover ${total.toFixed(0)} ms (< 1 s): the counter's update rate limits precision`] : [])] };
+  }
+  if (!p || !p.windowsEpochMs?.length || !sampler) return p;
   const { samples, field } = sampler.power(gpu);
   if (!field) return { ...p, joules: null, energyNotes: ["no power samples"] };
   const interval = sampleInterval(samples);

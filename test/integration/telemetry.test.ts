@@ -78,3 +78,28 @@ describe("nvidia-smi sampler (replay)", () => {
     expect(b.every((x) => x.status === "ok" && x.telemetry.status === "unavailable" && /not found/.test(x.telemetry.reason ?? ""))).toBe(true);
   });
 });
+
+describe("per-process VRAM and NVML", () => {
+  it("reads one process's VRAM from --query-compute-apps", async () => {
+    const { processVramMiB } = await import("../../src/telemetry/instanceTelemetry.js");
+    process.env.REPLAY_APPS = "4242, 1536\\n77, 10";
+    try {
+      expect(processVramMiB(REPLAY, 4242)).toBe(1536);
+      expect(processVramMiB(REPLAY, 1)).toBeNull();
+    } finally {
+      delete process.env.REPLAY_APPS;
+    }
+  });
+  it("without libnvidia-ml, NVML is reported unavailable (the trapezoid is used)", async () => {
+    const { openNvmlEnergy } = await import("../../src/telemetry/nvml.js");
+    const n = await openNvmlEnergy(0);
+    if ("unavailable" in n) expect(n.unavailable).toMatch(/not found|not installed|failed|no /);
+    else expect(typeof n.read()).toBe("bigint"); // a machine with an NVIDIA driver
+  });
+  it("NVML joules, when present, replace the trapezoid", async () => {
+    const { withEnergy } = await import("../../src/telemetry/instanceTelemetry.js");
+    const p = withEnergy({ tokens: 10, samplesMs: [500, 500], warmup: 1, windowsEpochMs: [[0, 500], [600, 1100]], nvmlJoules: [40.5, 41] }, undefined);
+    expect(p!.joules).toEqual([40.5, 41]);
+    expect(p!.energyNotes![0]).toBe("NVML total-energy counter");
+  });
+});
