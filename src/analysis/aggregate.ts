@@ -27,6 +27,12 @@ export function rate(p: Phase | null): Summary | null {
 
 /** Tokens per joule over all measured repetitions with an energy figure. */
 export function tokPerJoule(p: Phase | null, idleW: number | null | undefined): { gross: number; net: number | null } | null {
+  if (p?.energyPass?.joules) {
+    const secs = p.energyPass.windowsEpochMs.reduce((s, [a, b]) => s + (b - a) / 1000, 0);
+    const j = p.energyPass.joules;
+    const net = idleW != null ? j - idleW * secs : null;
+    return { gross: p.energyPass.tokens / j, net: net !== null && net > 0 ? p.energyPass.tokens / net : null };
+  }
   if (!p?.joules?.length) return null;
   let tok = 0, j = 0, s = 0;
   p.joules.forEach((x, i) => {

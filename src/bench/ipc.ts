@@ -12,6 +12,8 @@ export interface WorkerOptions {
   backend: string;
   /** seconds to idle after load for the loaded-idle power baseline (0: none) */
   idleBaselineSec: number;
+  /** telemetry is sampling: extend short energy windows to 1 s */
+  telemetryActive: boolean;
 }
 
 export type ParentToWorker = { type: "run"; options: WorkerOptions; instances: Instance[] };

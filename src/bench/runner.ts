@@ -147,7 +147,7 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
     }
     let remaining = [...group];
     while (remaining.length && !interrupted) {
-      const outcome = await runWorker(remaining, { executor: o.executor, modelPath: path, vocab, seed: o.seed, warmup: o.warmup, repetitions: o.repetitions, backend: o.backend, idleBaselineSec }, o.timeoutSec, (c) => { current = c; },
+      const outcome = await runWorker(remaining, { executor: o.executor, modelPath: path, vocab, seed: o.seed, warmup: o.warmup, repetitions: o.repetitions, backend: o.backend, idleBaselineSec, telemetryActive: !!sampler }, o.timeoutSec, (c) => { current = c; },
         (inst, res, env, loadMs, ev) => { chain = chain.then(async () => {
           if (sampler) await sampler.waitPast(ev.end);
           let { pp, tg, parallelTg } = res;

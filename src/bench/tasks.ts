@@ -18,6 +18,8 @@ export interface TaskSpec {
   warmup: number;
   /** NVML energy counter (mJ), read at each timed window's edges where available */
   energy?: () => bigint | null;
+  /** with telemetry on: extend a phase's energy windows to at least this many ms (0 = off) */
+  energyMinMs?: number;
   repetitions: { min: number; max: number; targetCi: number };
 }
 
@@ -72,6 +74,30 @@ async function repeat(once: () => Promise<{ ms: number; extra?: unknown; window?
 
 export interface TaskResult { pp: Phase | null; tg: Phase | null; parallelTg: Phase | null }
 
+/**
+ * Energy windows under ~1 s are too short for 50 ms power samples: repeat the operation back to back
+ * (each preceded by its untimed preparation) until its windows add up to `minMs`, for energy only.
+ */
+async function energyPass(measured: [number, number][], spec: TaskSpec, tokensPerOp: number, prepare: () => Promise<void>, op: () => Promise<unknown>): Promise<Phase["energyPass"]> {
+  const min = spec.energyMinMs ?? 0;
+  const have = measured.reduce((s, [a, b]) => s + (b - a), 0);
+  if (!min || have >= min) return undefined;
+  const windows: [number, number][] = [];
+  const nvmlJoules: (number | null)[] = [];
+  let total = 0;
+  for (let i = 0; i < 500 && total < min; i++) {
+    await prepare();
+    const e0 = spec.energy?.() ?? null;
+    const w0 = epochNow();
+    await op();
+    const w1 = epochNow();
+    windows.push([w0, w1]);
+    nvmlJoules.push(mjDiff(e0, spec.energy?.() ?? null));
+    total += w1 - w0;
+  }
+  return { tokens: tokensPerOp * windows.length, windowsEpochMs: windows, ...(spec.energy ? { nvmlJoules } : {}) };
+}
+
 export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number, seed: number, onRep?: (phase: string, rep: number, tokPerSec: number) => void): Promise<TaskResult> {
   const lo = Math.min(256, Math.floor(vocab / 4));
   const hi = Math.max(lo + 1, vocab - 16);
@@ -96,6 +122,8 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
     }, spec, total, (rep, tps) => onRep?.("tg", rep, tps));
     const ttft = r.extras.map((e) => percentiles(e as number[], [0.5])[0]!);
     result.parallelTg = { tokens: total, samplesMs: r.samplesMs, warmup: spec.warmup, ttftMs: ttft, itlMs: null, windowsEpochMs: r.windows, ...(spec.energy ? { nvmlJoules: r.nvml } : {}) };
+    const pass = await energyPass(r.windows, spec, total, prepare, () => ctx.timeParallel(gen, spec.tg, spec.tgMode));
+    if (pass) result.parallelTg.energyPass = pass;
     return result;
   }
 
@@ -122,12 +150,16 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
       return { ms, window: [w0, w1] as [number, number], nvmlJ: mjDiff(e0, e1) };
     }, spec, spec.pp, (rep, tps) => onRep?.("pp", rep, tps));
     result.pp = { tokens: spec.pp, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: null, windowsEpochMs: r.windows, ...(spec.energy ? { nvmlJoules: r.nvml } : {}) };
+    const ppPass = await energyPass(r.windows, spec, spec.pp, prepare, () => ctx.timePrompt(prompt));
+    if (ppPass) result.pp.energyPass = ppPass;
     if (spec.tg) {
       // warm-up repetitions also ran generation: keep only the measured ones (the last n)
       const n = r.samplesMs.length;
       const gaps = tgGaps.slice(-n).flat();
       const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
       result.tg = { tokens: spec.tg, samplesMs: tgMs.slice(-n), warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: tgWin.slice(-n), ...(spec.energy ? { nvmlJoules: tgNvml.slice(-n) } : {}) };
+      const tgPass = await energyPass(tgWin.slice(-n), spec, spec.tg, async () => { await prepare(); await ctx.timePrompt(prompt); }, () => ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode));
+      if (tgPass) result.tg.energyPass = tgPass;
     }
     return result;
   }
@@ -145,5 +177,7 @@ export async function runTasks(ctx: BenchContext, spec: TaskSpec, vocab: number,
   const gaps = allGaps.slice(-r.samplesMs.length).flat();
   const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
   result.tg = { tokens: spec.tg, samplesMs: r.samplesMs, warmup: spec.warmup, itlMs: { p50: p50!, p90: p90!, p99: p99! }, windowsEpochMs: r.windows, ...(spec.energy ? { nvmlJoules: r.nvml } : {}) };
+  const pass = await energyPass(r.windows, spec, spec.tg, prepare, () => ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode));
+  if (pass) result.tg.energyPass = pass;
   return result;
 }

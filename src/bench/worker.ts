@@ -71,7 +71,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
         ctxKey = key;
         await send({ type: "contextCreated", key: inst.key, t: epoch() });
       }
-      const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, energy, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
+      const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, energy, energyMinMs: o.telemetryActive || energy ? 1000 : 0, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
         (phase, rep, tokPerSec) => { void send({ type: "progress", key: inst.key, phase, rep, tokPerSec }); });
       const mem = await ctx.memory();
       const result: InstanceResult = {

@@ -33,6 +33,22 @@ export function throttleSeen(rows: readonly SampleRow[]): string[] {
 }
 
 export function withEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, gpu = 0): Phase | null {
+  const q = withRepEnergy(p, sampler, gpu);
+  if (!q?.energyPass) return q;
+  // the energy pass: NVML where every reading is there, else the trapezoid over its windows
+  const pass = q.energyPass;
+  let joules: number | null = null;
+  if (pass.nvmlJoules?.length && pass.nvmlJoules.every((j) => j !== null && j > 0)) joules = pass.nvmlJoules.reduce<number>((s, j) => s + (j ?? 0), 0);
+  else if (sampler) {
+    const { samples } = sampler.power(gpu);
+    const each = pass.windowsEpochMs.map(([a, b]) => integrateWindow(samples, a, b, sampleInterval(samples)).joules);
+    joules = each.every(Number.isFinite) ? each.reduce((s, j) => s + j, 0) : null;
+  }
+  const notes = (q.energyNotes ?? []).filter((n) => !/under 1 s|< 1 s/.test(n));
+  return { ...q, energyPass: { ...pass, joules }, energyNotes: [...notes, `tokens per joule from ${pass.windowsEpochMs.length} back-to-back repetitions (${pass.tokens} tokens) covering ≥ 1 s`] };
+}
+
+function withRepEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, gpu = 0): Phase | null {
   if (p?.nvmlJoules?.length && p.nvmlJoules.every((j) => j !== null && j > 0)) {
     // NVML's counter (mJ resolution, read at the window's edges) beats integrating samples
     const total = (p.windowsEpochMs ?? []).reduce((s, [a, b]) => s + (b - a), 0);

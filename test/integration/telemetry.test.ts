@@ -71,6 +71,9 @@ describe("nvidia-smi sampler (replay)", () => {
       const ph = x.pp ?? x.tg!;
       expect(ph.joules).toHaveLength(3);
       for (const j of ph.joules!) expect(j).toBeGreaterThan(0);
+      // the measured windows add up to under 1 s: an energy pass repeats the operation until they cover 1 s
+      expect(ph.energyPass!.windowsEpochMs.reduce((s, [a, b]) => s + b - a, 0)).toBeGreaterThanOrEqual(1000);
+      expect(ph.energyPass!.joules).toBeGreaterThan(50);
     }
     r = cli(["run", f, "--executor", "mock", "--out", join(d, "b"), "--nvidia-smi", "/nonexistent/nvidia-smi"], { env: { MOEBENCH_CACHE: join(d, "c") } });
     expect(r.status, r.stderr).toBe(0);
