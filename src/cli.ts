@@ -12,6 +12,7 @@ import { benchCommand } from "./commands/bench.js";
 import { fitCommand } from "./commands/fit.js";
 import { compareCommand } from "./commands/compare.js";
 import { importCommand } from "./commands/importCmd.js";
+import { qualityCommand } from "./commands/quality.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(fitCommand());
   program.addCommand(compareCommand());
   program.addCommand(importCommand());
+  program.addCommand(qualityCommand());
   program.addCommand(telemetryCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();

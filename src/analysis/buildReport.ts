@@ -1,7 +1,7 @@
 /** Everything a report shows, computed from records (pure; exporters only format it). */
 import type { ResultRecord } from "../results/schema.js";
 import { aggregate, type AggRow } from "./aggregate.js";
-import { quantMatrix, familyOf, quantRank, type ModelFileFacts, type QuantMatrixRow } from "./quantMatrix.js";
+import { quantMatrix, familyOf, quantRank, type ModelFileFacts, type QuantMatrixRow, type QualityByPath } from "./quantMatrix.js";
 import { cost, type Cost } from "./efficiency.js";
 import { gpuPrice } from "../data/gpuPrices.js";
 
@@ -31,7 +31,7 @@ const isPlain = (r: AggRow, test: "pp" | "tg"): boolean => {
   return p.depth === 0 && p.parallel === 1 && (test === "pp" ? p.pp > 0 && p.tg === 0 : p.tg > 0 && p.pp === 0);
 };
 
-export function buildReport(records: readonly ResultRecord[], facts: ReadonlyMap<string, ModelFileFacts>, o: ReportOptions): Report {
+export function buildReport(records: readonly ResultRecord[], facts: ReadonlyMap<string, ModelFileFacts>, o: ReportOptions, qualityByPath: QualityByPath = new Map()): Report {
   const rows = aggregate(records);
   const runs = [...new Set(records.map((r) => r.runId))].map((id) => {
     const rs = records.filter((r) => r.runId === id);
@@ -40,7 +40,7 @@ export function buildReport(records: readonly ResultRecord[], facts: ReadonlyMap
   const families = new Map<string, AggRow[]>();
   for (const r of rows) families.set(familyOf(r), [...(families.get(familyOf(r)) ?? []), r]);
   const quantMatrices = [...families.entries()].filter(([, rs]) => new Set(rs.map((r) => r.quant)).size >= 2)
-    .map(([family, rs]) => ({ family, rows: quantMatrix(rs, facts), fullScaleOf: facts.get(rs[0]!.record.model.ref)?.fullScaleOf }));
+    .map(([family, rs]) => ({ family, rows: quantMatrix(rs, facts, qualityByPath), fullScaleOf: facts.get(rs[0]!.record.model.ref)?.fullScaleOf }));
   const gpuName = records.map((r) => r.telemetry.gpu?.name ?? r.env.gpus[0]?.name).find(Boolean) ?? null;
   const price = o.gpuPriceUsd ?? gpuPrice(gpuName)?.usd ?? null;
   const p = gpuPrice(gpuName);

@@ -35,7 +35,10 @@ export function familyOf(r: AggRow): string {
 
 const MIB = 1024 * 1024;
 
-export function quantMatrix(rows: readonly AggRow[], facts: ReadonlyMap<string, ModelFileFacts>): QuantMatrixRow[] {
+/** Quality per model path (from `moebench quality --out <runDir>/quality.json`). */
+export type QualityByPath = ReadonlyMap<string, { meanKld: number; top1Agreement: number; reference: string; synthetic: boolean }>;
+
+export function quantMatrix(rows: readonly AggRow[], facts: ReadonlyMap<string, ModelFileFacts>, qualityByPath: QualityByPath = new Map()): QuantMatrixRow[] {
   const byQuant = new Map<string, AggRow[]>();
   for (const r of rows) byQuant.set(r.quant, [...(byQuant.get(r.quant) ?? []), r]);
   const out: QuantMatrixRow[] = [];
@@ -56,7 +59,11 @@ export function quantMatrix(rows: readonly AggRow[], facts: ReadonlyMap<string, 
       quant, weightsBytes: weights, with8k: withCtx(8192), with16k: withCtx(16384),
       genTokPerSec: ok?.tg ? { median: ok.tg.median, ciLow: ok.tg.ciLow, ciHigh: ok.tg.ciHigh, n: ok.tg.n } : null,
       genFailed: !ok && gen.length ? gen[0]!.status : null,
-      quality: "not measured",
+      quality: (() => {
+        const q = rs.map((r) => qualityByPath.get(r.record.model.path ?? "")).find(Boolean);
+        if (q) return `KLD ${q.meanKld.toExponential(2)}, top-1 ${(q.top1Agreement * 100).toFixed(1)}% vs ${q.reference}${q.synthetic ? " (noise only)" : ""}`;
+        return /^(F16|BF16|F32)$/.test(quant) ? "reference" : "not measured";
+      })(),
     });
   }
   return out;

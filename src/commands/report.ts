@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { readJsonl } from "../results/jsonl.js";
 import type { ResultRecord } from "../results/schema.js";
@@ -74,7 +74,17 @@ export async function writeReport(runDirs: string[], o: ReportCliOptions): Promi
     gpuPriceUsd: o.gpuPrice !== undefined ? num("--gpu-price", o.gpuPrice, 1) : undefined, cardVramGiB: card.vramGiB, cardName: card.name,
   };
   const facts = await factsFor(records);
-  const report = buildReport(records, facts, opts);
+  // quality.json files written by `moebench quality --out <runDir>/quality.json` (or a suite with quality: true)
+  const qualityByPath = new Map<string, { meanKld: number; top1Agreement: number; reference: string; synthetic: boolean }>();
+  for (const d of runDirs) {
+    const qf = join(existsSync(resolve(d)) && statSync(resolve(d)).isDirectory() ? resolve(d) : dirname(resolve(d)), "quality.json");
+    if (!existsSync(qf)) continue;
+    try {
+      const q = JSON.parse(readFileSync(qf, "utf8")) as { rows: { path: string; meanKld: number; top1Agreement: number; reference: string; synthetic: boolean }[] };
+      for (const r of q.rows) qualityByPath.set(resolve(r.path), r);
+    } catch { process.stderr.write(`warning: ${qf}: not a moebench quality file, ignored\n`); }
+  }
+  const report = buildReport(records, facts, opts, qualityByPath);
   const first = records[0]!;
   const outDir = resolve(o.out ?? (runDirs.length === 1 ? join("reports", first.suite, first.runId) : join("reports", "combined", new Date().toISOString().replace(/[:]/g, "-").replace(/\.\d+Z$/, "Z"))));
   mkdirSync(outDir, { recursive: true });

@@ -1,7 +1,11 @@
 import { Command, Option } from "commander";
 import { readdirSync, existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { planSuite } from "./planSuite.js";
+import { planSuite, type Planned } from "./planSuite.js";
+import { measureQuality, DEFAULT_TEXT } from "./quality.js";
+import { readGguf } from "../gguf/read.js";
+import { modelFacts } from "../gguf/modelFacts.js";
+import { writeFileSync } from "node:fs";
 import { runSuite } from "../bench/runner.js";
 import { hostEnv } from "../bench/hostEnv.js";
 import { detectGpu } from "../bench/detectGpu.js";
@@ -23,6 +27,24 @@ function latestRunDir(base: string): string | undefined {
 export interface RunCliOptions {
   out?: string; resume?: boolean; filter?: string; executor: "llama" | "mock"; backend?: string; verbose?: boolean; summary?: boolean;
   nvidiaSmi?: string; telemetry?: boolean; sampleMs?: string; idleBaseline?: string; llamaBench?: string;
+}
+
+/** quality: true — each model file against the F16/BF16 file of the same model in the suite; written to <runDir>/quality.json. */
+async function suiteQuality(models: Planned["models"], runDir: string): Promise<void> {
+  const files = models.filter((m): m is Extract<typeof m, { kind: "path" }> => m.kind === "path");
+  if (models.some((m) => m.kind === "synth")) process.stderr.write("quality: synthetic quants have independent random weights, so a KL divergence against the synthetic F16 means nothing; quantize an F16 file with llama-quantize and list the files (README: quality)\n");
+  const facts = await Promise.all(files.map(async (m) => ({ m, f: modelFacts(await readGguf(m.path, { skipArrays: true })) })));
+  const rows: unknown[] = [];
+  for (const ref of facts.filter((x) => /^(F16|BF16|ALL_F32)$/.test(x.f.fileType ?? ""))) {
+    const same = facts.filter((x) => x !== ref && x.f.arch === ref.f.arch && x.f.vocab === ref.f.vocab && x.f.params === ref.f.params);
+    if (!same.length) continue;
+    const r = await measureQuality(same.map((x) => x.m.path), ref.m.path, { text: DEFAULT_TEXT, tokens: 512, threads: 1 });
+    rows.push(...r.rows);
+  }
+  if (rows.length) {
+    writeFileSync(join(runDir, "quality.json"), JSON.stringify({ rows }, null, 2) + "\n");
+    process.stderr.write(`quality: ${rows.length} model(s) against their F16 → ${join(runDir, "quality.json")}\n`);
+  } else process.stderr.write("quality: no model file has an F16/BF16 sibling of the same model in this suite; nothing measured\n");
 }
 
 function num(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
@@ -67,6 +89,7 @@ export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: 
     env: { ...env, backend }, resume: !!o.resume, verbose: o.verbose, llamaBench: o.llamaBench ? resolve(o.llamaBench) : undefined,
     telemetry: { disabled: o.telemetry === false, nvidiaSmi: o.nvidiaSmi, intervalMs: num("--sample-ms", o.sampleMs, 50, 5, 10_000), idleBaselineSec: num("--idle-baseline", o.idleBaseline, 10, 0, 600) },
   });
+  if (p.suite.quality && !res.interrupted) await suiteQuality(p.models, runDir);
   if (res.interrupted) process.stderr.write(`interrupted: ${res.written} record(s) written to ${res.resultsPath}; continue with --resume --out ${runDir}\n`);
   if (o.summary !== false && existsSync(res.resultsPath)) {
     process.stdout.write(`\n${summaryTable(readJsonl(res.resultsPath))}\n`);

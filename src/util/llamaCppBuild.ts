@@ -88,7 +88,7 @@ export function llamaBenchOnBindingCpu(bin: string): { exe: string; env: NodeJS.
     if (f.startsWith("libggml-cpu-")) continue;
     const dst = join(dir, f);
     if (existsSync(dst)) continue;
-    if (f === "llama-bench") copyFileSync(join(bin, f), dst); // a real file: ggml looks for variants next to the resolved executable
+    if (f.startsWith("llama-") && !f.endsWith(".so")) copyFileSync(join(bin, f), dst); // real files: ggml looks for variants next to the resolved executable
     else symlinkSync(join(bin, f), dst);
   }
   if (!existsSync(join(dir, "llama-bench"))) copyFileSync(join(bin, "llama-bench"), join(dir, "llama-bench"));

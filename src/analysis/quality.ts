@@ -1,0 +1,67 @@
+/**
+ * Quality of a quant against a reference (pure): at every scored position, the KL divergence of the
+ * quant's next-token distribution from the reference's, KL(P_ref ‖ P_quant) = Σ p_ref · ln(p_ref / p_quant);
+ * top-1 agreement; perplexity of both on the actual next tokens. Where a distribution is truncated (only
+ * its top entries known), the missing mass is one "rest" bucket on each side and the result says so.
+ */
+import { mean, quantile } from "simple-statistics";
+
+export type Dist = Map<number, number>;
+
+const EPS = 1e-10;
+
+export function klDivergence(ref: Dist, q: Dist): { kl: number; truncated: boolean } {
+  let kl = 0;
+  let refMass = 0;
+  let qMassOnRef = 0;
+  for (const [t, p] of ref) {
+    if (p <= 0) continue;
+    const pq = Math.max(q.get(t) ?? 0, EPS);
+    kl += p * Math.log(p / pq);
+    refMass += p;
+    qMassOnRef += q.get(t) ?? 0;
+  }
+  const restRef = 1 - refMass;
+  const truncated = restRef > 1e-6;
+  if (truncated) {
+    const restQ = Math.max(1 - qMassOnRef, EPS);
+    kl += restRef * Math.log(restRef / restQ);
+  }
+  return { kl: Math.max(0, kl), truncated };
+}
+
+const argmax = (d: Dist): number => { let best = -1; let bp = -1; for (const [t, p] of d) if (p > bp) { bp = p; best = t; } return best; };
+
+export interface QualityResult {
+  positions: number;
+  meanKld: number;
+  p99Kld: number;
+  medianKld: number;
+  top1Agreement: number;
+  pplRef: number;
+  pplQuant: number;
+  truncated: boolean;
+}
+
+/** refs[i], quants[i]: distributions predicting token next[i]. */
+export function quality(refs: readonly Dist[], quants: readonly Dist[], next: readonly number[]): QualityResult {
+  if (refs.length !== quants.length || refs.length !== next.length || refs.length === 0) throw new Error("quality: mismatched or empty inputs");
+  const kls: number[] = [];
+  let agree = 0;
+  let truncated = false;
+  let nllRef = 0;
+  let nllQ = 0;
+  refs.forEach((r, i) => {
+    const q = quants[i]!;
+    const k = klDivergence(r, q);
+    kls.push(k.kl);
+    truncated ||= k.truncated;
+    if (argmax(r) === argmax(q)) agree++;
+    nllRef -= Math.log(Math.max(r.get(next[i]!) ?? 0, EPS));
+    nllQ -= Math.log(Math.max(q.get(next[i]!) ?? 0, EPS));
+  });
+  return {
+    positions: refs.length, meanKld: mean(kls), p99Kld: quantile(kls, 0.99), medianKld: quantile(kls, 0.5), top1Agreement: agree / refs.length,
+    pplRef: Math.exp(nllRef / refs.length), pplQuant: Math.exp(nllQ / refs.length), truncated,
+  };
+}
