@@ -5,7 +5,8 @@ import { planSuite, type Planned } from "./planSuite.js";
 import { measureQuality, DEFAULT_TEXT } from "./quality.js";
 import { readGguf } from "../gguf/read.js";
 import { modelFacts } from "../gguf/modelFacts.js";
-import { writeFileSync } from "node:fs";
+import { writeFileSync, mkdirSync } from "node:fs";
+import { runHttpSweep } from "../serve/httpRunner.js";
 import { runSuite } from "../bench/runner.js";
 import { hostEnv } from "../bench/hostEnv.js";
 import { detectGpu } from "../bench/detectGpu.js";
@@ -83,12 +84,24 @@ export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: 
   process.stderr.write(`moebench run: suite ${p.suite.name}, ${p.instances.length} instances on ${mode}\n`);
   for (const n of [...notes, ...p.warnings]) process.stderr.write(`warning: ${n}\n`);
   process.stderr.write(`results → ${join(runDir, "results.jsonl")}\n`);
-  const res = await runSuite({
+  const res: Awaited<ReturnType<typeof runSuite>> = await runSuite({
     suiteName: p.suite.name, runDir, runId, instances: p.instances, executor: o.executor, backend,
     seed: p.suite.seed, warmup: p.suite.warmup, repetitions: p.suite.repetitions, timeoutSec: p.suite.timeoutSec,
     env: { ...env, backend }, resume: !!o.resume, verbose: o.verbose, llamaBench: o.llamaBench ? resolve(o.llamaBench) : undefined,
     telemetry: { disabled: o.telemetry === false, nvidiaSmi: o.nvidiaSmi, intervalMs: num("--sample-ms", o.sampleMs, 50, 5, 10_000), idleBaselineSec: num("--idle-baseline", o.idleBaseline, 10, 0, 600) },
   });
+  if (p.suite.endpoints.length && !res.interrupted) {
+    let interrupted = false;
+    const onInt = (): void => { interrupted = true; };
+    process.once("SIGINT", onInt);
+    const h = p.suite.http;
+    mkdirSync(runDir, { recursive: true });
+    await runHttpSweep({ endpoints: p.suite.endpoints, concurrency: p.suite.concurrency, promptTokens: h.promptTokens, maxTokens: h.maxTokens, requests: h.requests, requestTimeoutSec: h.requestTimeoutSec, levelTimeoutSec: h.levelTimeoutSec },
+      { runId, suite: p.suite.name, env: { ...env, backend: "http" }, resultsPath: res.resultsPath, seed: p.suite.seed, isInterrupted: () => interrupted,
+        onRecord: (r) => process.stderr.write(`${r.model.label} ${r.testId}: ${r.status === "ok" ? `${r.serving!.aggregateTokPerSec.toFixed(1)} tok/s aggregate, TTFT p99 ${r.serving!.ttftMs?.p99.toFixed(0)} ms, ${r.serving!.failed} failed` : `ERROR ${r.error?.message}`}\n`) });
+    process.off("SIGINT", onInt);
+    if (interrupted) res.interrupted = true;
+  }
   if (p.suite.quality && !res.interrupted) await suiteQuality(p.models, runDir);
   if (res.interrupted) process.stderr.write(`interrupted: ${res.written} record(s) written to ${res.resultsPath}; continue with --resume --out ${runDir}\n`);
   if (o.summary !== false && existsSync(res.resultsPath)) {

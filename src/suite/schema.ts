@@ -29,10 +29,31 @@ export const TestEntry = z.union([
 const ctxValue = z.union([z.literal("auto"), z.number().int().min(256).max(1 << 21)]);
 const kvValue = z.union([z.enum(KV_TYPES), z.object({ k: z.enum(KV_TYPES), v: z.enum(KV_TYPES) }).strict()]);
 
+export const Endpoint = z.object({
+  kind: z.enum(["llama-server", "ollama", "openai"]),
+  url: z.string().url("an http(s) URL such as http://127.0.0.1:8080"),
+  /** the model name the server knows (ollama, openai; llama-server serves one model) */
+  model: z.string().optional(),
+  label: z.string().optional(),
+}).strict();
+
 export const SuiteSchema = z.object({
   name: z.string().regex(/^[\w.-]+$/, "use letters, digits, - . _").optional(),
   description: z.string().optional(),
-  models: z.array(ModelEntry).min(1, "list at least one model"),
+  models: z.array(ModelEntry).default([]),
+  /** serving benchmarks: servers to load over HTTP instead of local models */
+  endpoints: z.array(Endpoint).default([]),
+  concurrency: oneOrMany(z.number().int().min(1).max(256)).default([1, 2, 4]),
+  http: z.object({
+    /** prompt length in tokens (token ids for llama-server; approximate text for ollama/openai, the server's count is recorded) */
+    promptTokens: z.number().int().min(1).max(131072).default(128),
+    maxTokens: z.number().int().min(1).max(8192).default(64),
+    /** requests per concurrency level */
+    requests: z.number().int().min(1).max(10000).default(8),
+    /** per-request and per-level time limits */
+    requestTimeoutSec: z.number().positive().max(3600).default(120),
+    levelTimeoutSec: z.number().positive().max(86400).default(600),
+  }).strict().default({ promptTokens: 128, maxTokens: 64, requests: 8, requestTimeoutSec: 120, levelTimeoutSec: 600 }),
   tests: z.array(TestEntry).min(1).default(["pp512", "tg128"]),
   depths: oneOrMany(z.number().int().nonnegative()).default([0]),
   parallel: oneOrMany(z.number().int().min(1).max(256)).default([1]),
@@ -62,7 +83,7 @@ export const SuiteSchema = z.object({
   gpuPriceUsd: z.number().positive().optional(),
   /** when the machine has a GPU, use these models instead (e.g. full-size where small is the CPU default) */
   gpu: z.object({ models: z.array(ModelEntry).min(1) }).strict().optional(),
-}).strict();
+}).strict().refine((s) => s.models.length > 0 || s.endpoints.length > 0, { message: "list at least one model (models:) or server (endpoints:)", path: ["models"] });
 
 export type Suite = z.infer<typeof SuiteSchema>;
 export type ModelEntry = z.infer<typeof ModelEntry>;
