@@ -105,8 +105,10 @@ export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: 
   if (p.suite.quality && !res.interrupted) await suiteQuality(p.models, runDir);
   if (res.interrupted) process.stderr.write(`interrupted: ${res.written} record(s) written to ${res.resultsPath}; continue with --resume --out ${runDir}\n`);
   if (o.summary !== false && existsSync(res.resultsPath)) {
-    process.stdout.write(`\n${summaryTable(readJsonl(res.resultsPath))}\n`);
-    process.stdout.write(`\nran on ${mode}; ${res.written} instance(s) measured${res.skipped ? `, ${res.skipped} already recorded` : ""}${res.failed ? `, ${res.failed} failed (see status column)` : ""}\nresults: ${res.resultsPath}\n`);
+    const all = readJsonl(res.resultsPath);
+    process.stdout.write(`\n${summaryTable(all)}\n`);
+    const http = all.filter((r) => r.serving).length;
+    process.stdout.write(`\nran on ${mode}; ${res.written} instance(s) measured${http ? `, ${http} serving level(s) over HTTP` : ""}${res.skipped ? `, ${res.skipped} already recorded` : ""}${res.failed ? `, ${res.failed} failed (see status column)` : ""}\nresults: ${res.resultsPath}\n`);
   }
   return { runDir, failed: res.failed, interrupted: res.interrupted };
 }

@@ -46,6 +46,13 @@ export function charts(r: Report, facts: ReadonlyMap<string, KvFacts & { tensorB
     out.push({ id: "parallel", title: "Parallel-sequence scaling", spec: { ...base, title: "Aggregate generation tok/s vs parallel sequences", data: { values: par }, mark: { type: "line", point: true },
       encoding: { x: { field: "parallel", type: "quantitative", title: "parallel sequences" }, y: { field: "tps", type: "quantitative", title: "aggregate tok/s" }, color: { field: "model", type: "nominal" } } } as TopLevelSpec });
   }
+  const serving = r.rows.filter((x) => x.record.serving && x.status === "ok").map((x) => ({ model: x.model, c: x.record.serving!.concurrency, tps: x.record.serving!.aggregateTokPerSec, ttft99: x.record.serving!.ttftMs?.p99 ?? null }));
+  if (serving.length) {
+    out.push({ id: "serving-throughput", title: "Throughput vs concurrency (HTTP)", spec: { ...base, title: "Aggregate output tok/s vs concurrent requests", data: { values: serving }, mark: { type: "line", point: true },
+      encoding: { x: { field: "c", type: "quantitative", title: "concurrent requests" }, y: { field: "tps", type: "quantitative", title: "aggregate tok/s" }, color: { field: "model", type: "nominal" } } } as TopLevelSpec });
+    out.push({ id: "serving-ttft", title: "TTFT p99 vs concurrency (HTTP)", spec: { ...base, title: "Time to first token, p99, vs concurrent requests", data: { values: serving.filter((s) => s.ttft99 !== null) }, mark: { type: "line", point: true },
+      encoding: { x: { field: "c", type: "quantitative", title: "concurrent requests" }, y: { field: "ttft99", type: "quantitative", title: "TTFT p99 (ms)" }, color: { field: "model", type: "nominal" } } } as TopLevelSpec });
+  }
   const eff = r.rows.filter((x) => x.tgTokPerJ && x.tg).map((x) => ({ model: x.model, quant: x.quant, tps: x.tg!.median, tpj: x.tgTokPerJ!.gross }));
   if (eff.length) {
     out.push({ id: "efficiency", title: "Energy efficiency vs speed", spec: { ...base, title: "tokens per joule vs tok/s (generation)", data: { values: eff }, mark: { type: "point", filled: true, size: 80 },

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { createRequire } from "node:module";
@@ -87,7 +87,9 @@ export function llamaBenchOnBindingCpu(bin: string): { exe: string; env: NodeJS.
   for (const f of readdirSync(bin)) {
     if (f.startsWith("libggml-cpu-")) continue;
     const dst = join(dir, f);
-    if (existsSync(dst)) continue;
+    const exe = f.startsWith("llama-") && !f.endsWith(".so");
+    if (existsSync(dst) && !(exe && lstatSync(dst).isSymbolicLink())) continue;
+    if (exe) rmSync(dst, { force: true });
     if (f.startsWith("llama-") && !f.endsWith(".so")) copyFileSync(join(bin, f), dst); // real files: ggml looks for variants next to the resolved executable
     else symlinkSync(join(bin, f), dst);
   }
