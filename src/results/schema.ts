@@ -1,0 +1,159 @@
+/**
+ * THE results record schema. Every writer and reader imports it; bump SCHEMA_VERSION on any
+ * incompatible change (readers refuse versions they do not know, naming file, line and field).
+ */
+import { z } from "zod";
+
+export const SCHEMA_VERSION = 1;
+
+export const STATUSES = ["ok", "error", "oom", "timeout", "crash"] as const;
+export type Status = (typeof STATUSES)[number];
+
+const Pct = z.object({ p50: z.number(), p90: z.number(), p99: z.number() });
+
+export const ModelIdentity = z.object({
+  /** what the suite said: a path, hf:… URI or synth:preset:quant[:scale] */
+  ref: z.string(),
+  label: z.string(),
+  path: z.string().nullable(),
+  sizeBytes: z.number().nullable(),
+  /** sha256 of the GGUF header (metadata + tensor table) plus the file size: identifies layout, quant and (for synthetic files) the seed */
+  headerSha256: z.string().nullable(),
+  arch: z.string().nullable(),
+  fileType: z.string().nullable(),
+  quant: z.string().nullable(),
+  params: z.number().nullable(),
+  activeParams: z.number().nullable(),
+  isMoe: z.boolean().nullable(),
+  synthetic: z.object({ preset: z.string(), scale: z.string(), sparse: z.boolean() }).nullable(),
+});
+export type ModelIdentity = z.infer<typeof ModelIdentity>;
+
+export const InstanceParams = z.object({
+  pp: z.number().int().nonnegative(),
+  tg: z.number().int().nonnegative(),
+  depth: z.number().int().nonnegative(),
+  parallel: z.number().int().positive(),
+  ctx: z.number().int().positive(),
+  kvK: z.string(),
+  kvV: z.string(),
+  flashAttention: z.boolean(),
+  gpuLayers: z.union([z.number().int().nonnegative(), z.literal("max")]),
+  threads: z.number().int().nonnegative(),
+  batch: z.number().int().positive(),
+  ubatch: z.number().int().positive(),
+  backend: z.string(),
+  /** decode: each generation step decodes one seeded random token, no sampling (llama-bench's tg); greedy: node-llama-cpp's evaluate with greedy sampling (what an app sees) */
+  tgMode: z.enum(["decode", "greedy"]),
+});
+export type InstanceParams = z.infer<typeof InstanceParams>;
+
+export const GpuInfo = z.object({ name: z.string(), uuid: z.string().nullable(), driver: z.string().nullable(), vramBytes: z.number().nullable() });
+
+export const Env = z.object({
+  llamaCppRelease: z.string().nullable(),
+  llamaCppCommit: z.string().nullable(),
+  nodeLlamaCpp: z.string().nullable(),
+  /** the backend that actually ran: cuda, vulkan, metal, cpu, mock, llama-bench */
+  backend: z.string(),
+  gpus: z.array(GpuInfo),
+  host: z.string(),
+  os: z.string(),
+  cpu: z.string(),
+  cpuCores: z.number(),
+  node: z.string(),
+  moebench: z.string(),
+});
+export type Env = z.infer<typeof Env>;
+
+/** One timed phase: every repetition's duration, in order. */
+export const Phase = z.object({
+  tokens: z.number().int().nonnegative(),
+  /** wall time of each repetition, ms */
+  samplesMs: z.array(z.number().nonnegative()),
+  warmup: z.number().int().nonnegative(),
+  /** tg: inter-token latencies of all repetitions pooled, ms (p50/p90/p99) */
+  itlMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }).nullable().optional(),
+  /** parallel: per-sequence time to first token of each repetition (ms, median over sequences) */
+  ttftMs: z.array(z.number()).nullable().optional(),
+  /** energy per repetition (gross J) where telemetry measured it */
+  joules: z.array(z.number().nullable()).nullable().optional(),
+  /** energy per repetition from NVML's total-energy counter (J), read at the window's edges in the measuring process */
+  nvmlJoules: z.array(z.number().nullable()).optional(),
+  /** wall-clock window of each measured repetition, epoch ms (for energy and VRAM from telemetry) */
+  windowsEpochMs: z.array(z.tuple([z.number(), z.number()])).optional(),
+  /**
+   * when the measured repetitions together last under ~1 s and telemetry is on, the same operation is
+   * repeated back to back (untimed for speed) until the windows add up to 1 s, for the energy figure only
+   */
+  energyPass: z.object({ tokens: z.number(), windowsEpochMs: z.array(z.tuple([z.number(), z.number()])), nvmlJoules: z.array(z.number().nullable()).optional(), joules: z.number().nullable().optional() }).optional(),
+  /** energy caveats: windows under 1 s, sampling gaps, power.draw (1 s average) used instead of power.draw.instant */
+  energyNotes: z.array(z.string()).optional(),
+});
+export type Phase = z.infer<typeof Phase>;
+
+export const Telemetry = z.object({
+  status: z.enum(["ok", "unavailable", "error"]),
+  reason: z.string().nullable(),
+  /** where power came from */
+  source: z.enum(["nvml", "power.draw.instant", "power.draw"]).nullable().optional(),
+  /** loaded-idle baseline (mean W over ~10 s after load) */
+  idleWatts: z.number().nullable().optional(),
+  /** throttling seen during the instance (power cap, thermal) */
+  throttle: z.array(z.string()).optional(),
+  samplerRestarts: z.number().optional(),
+  gpu: z.object({ name: z.string().nullable(), uuid: z.string().nullable(), driver: z.string().nullable(), memoryTotalMiB: z.number().nullable() }).nullable().optional(),
+  vram: z.object({
+    beforeLoadMiB: z.number().nullable(),
+    afterLoadMiB: z.number().nullable(),
+    afterContextMiB: z.number().nullable(),
+    peakMiB: z.number().nullable(),
+    /** the worker process's own VRAM (nvidia-smi --query-compute-apps) at the end of the instance */
+    processMiB: z.number().nullable().optional(),
+  }).nullable().optional(),
+});
+
+export const Memory = z.object({
+  /** node-llama-cpp's own view (getVramState); all zeros on CPU */
+  vramUsedBytes: z.number().nullable(),
+  vramTotalBytes: z.number().nullable(),
+  /** context state size reported by node-llama-cpp */
+  contextStateBytes: z.number().nullable(),
+  /** resident set of the worker after the context exists */
+  rssBytes: z.number().nullable(),
+}).nullable();
+
+export const ResultRecord = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  suite: z.string(),
+  /** stable key of the instance (model ref + params): --resume and compare join on it */
+  key: z.string(),
+  testId: z.string(),
+  status: z.enum(STATUSES),
+  timestamp: z.string(),
+  model: ModelIdentity,
+  params: InstanceParams,
+  env: Env,
+  pp: Phase.nullable(),
+  tg: Phase.nullable(),
+  /** parallel: aggregate generation over all sequences (tokens = parallel × tg) */
+  parallelTg: Phase.nullable(),
+  telemetry: Telemetry,
+  memory: Memory,
+  loadMs: z.number().nullable(),
+  warnings: z.array(z.string()),
+  error: z.object({ message: z.string(), stderrTail: z.string().nullable() }).nullable(),
+  /** serving benchmarks over HTTP: one record per endpoint × concurrency level */
+  serving: z.object({
+    kind: z.string(), url: z.string(), concurrency: z.number(), requests: z.number(), ok: z.number(), failed: z.number(),
+    wallMs: z.number(), aggregateTokPerSec: z.number(),
+    ttftMs: Pct.nullable(), itlMs: Pct.nullable(), e2eMs: Pct.nullable(), outputTokPerSec: Pct.nullable(),
+    /** the server's own timings where it reports them (llama-server timings, Ollama durations) */
+    serverPromptTokPerSec: Pct.nullable(), serverGenTokPerSec: Pct.nullable(), promptTokens: z.number().nullable(),
+    errors: z.array(z.string()),
+  }).optional(),
+  /** fields from imported tools that moebench has no column for (kept, never dropped) */
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+export type ResultRecord = z.infer<typeof ResultRecord>;
