@@ -36,6 +36,8 @@ export interface RunOptions {
   verbose?: boolean;
   /** extra warnings attached to every record (e.g. settings known to distort tg) */
   runWarnings?: string[];
+  /** the suite's GPU price override, kept in env.json for reports */
+  gpuPriceUsd?: number;
   /** run every instance with this llama-bench binary instead of node-llama-cpp */
   llamaBench?: string;
   /** GPU telemetry: nvidia-smi path (else MOEBENCH_NVIDIA_SMI, else PATH), sampling interval, idle baseline seconds */
@@ -70,7 +72,7 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   const resultsPath = join(o.runDir, "results.jsonl");
   const done = new Set<string>();
   if (o.resume && existsSync(resultsPath)) for (const r of readJsonl(resultsPath)) done.add(r.key);
-  writeFileSync(join(o.runDir, "env.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, env: o.env, argv: process.argv.slice(2), startedAt: new Date().toISOString() }, null, 2) + "\n");
+  writeFileSync(join(o.runDir, "env.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, env: o.env, argv: process.argv.slice(2), startedAt: new Date().toISOString(), ...(o.gpuPriceUsd ? { gpuPriceUsd: o.gpuPriceUsd } : {}) }, null, 2) + "\n");
   const todo = o.instances.filter((i) => !done.has(i.key));
   const progress = new Progress(todo.length);
   // telemetry: one nvidia-smi sampler for the whole run; where there is none, records say so and the run goes on

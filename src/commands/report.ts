@@ -67,11 +67,17 @@ export async function writeReport(runDirs: string[], o: ReportCliOptions): Promi
     if (!Number.isFinite(n) || n < min) throw new MoebenchError(`${flag} ${v}: expected a number ≥ ${min}`);
     return n;
   };
+  // a suite's gpuPriceUsd (kept in the run's env.json) applies unless --gpu-price is given
+  let suitePrice: number | undefined;
+  for (const d of runDirs) {
+    const ef = join(existsSync(resolve(d)) && statSync(resolve(d)).isDirectory() ? resolve(d) : dirname(resolve(d)), "env.json");
+    try { const e = JSON.parse(readFileSync(ef, "utf8")) as { gpuPriceUsd?: number }; if (typeof e.gpuPriceUsd === "number") suitePrice = e.gpuPriceUsd; } catch { /* no env.json */ }
+  }
   const card = findCard(o.card);
   if (!card) throw unknownChoice("--card", o.card, CARDS.map((c) => c.name));
   const opts: ReportOptions = {
     kwhPriceUsd: num("--kwh-price", o.kwhPrice, 0), lifetimeHours: num("--lifetime-hours", o.lifetimeHours, 1),
-    gpuPriceUsd: o.gpuPrice !== undefined ? num("--gpu-price", o.gpuPrice, 1) : undefined, cardVramGiB: card.vramGiB, cardName: card.name,
+    gpuPriceUsd: o.gpuPrice !== undefined ? num("--gpu-price", o.gpuPrice, 1) : suitePrice, cardVramGiB: card.vramGiB, cardName: card.name,
   };
   const facts = await factsFor(records);
   // quality.json files written by `moebench quality --out <runDir>/quality.json` (or a suite with quality: true)

@@ -87,7 +87,7 @@ export async function runCli(file: string, o: RunCliOptions): Promise<{ runDir: 
   const res: Awaited<ReturnType<typeof runSuite>> = await runSuite({
     suiteName: p.suite.name, runDir, runId, instances: p.instances, executor: o.executor, backend,
     seed: p.suite.seed, warmup: p.suite.warmup, repetitions: p.suite.repetitions, timeoutSec: p.suite.timeoutSec,
-    env: { ...env, backend }, resume: !!o.resume, verbose: o.verbose, llamaBench: o.llamaBench ? resolve(o.llamaBench) : undefined,
+    env: { ...env, backend }, resume: !!o.resume, gpuPriceUsd: p.suite.gpuPriceUsd, verbose: o.verbose, llamaBench: o.llamaBench ? resolve(o.llamaBench) : undefined,
     telemetry: { disabled: o.telemetry === false, nvidiaSmi: o.nvidiaSmi, intervalMs: num("--sample-ms", o.sampleMs, 50, 5, 10_000), idleBaselineSec: num("--idle-baseline", o.idleBaseline, 10, 0, 600) },
   });
   if (p.suite.endpoints.length && !res.interrupted) {
