@@ -14,7 +14,7 @@ import { appendJsonl, readJsonl } from "../results/jsonl.js";
 import type { WorkerToParent, InstanceResult, WorkerOptions } from "./ipc.js";
 import { materialize, identify, unknownIdentity } from "./prepareModel.js";
 import { Progress } from "./progress.js";
-import { summarize } from "../analysis/stats.js";
+import { rate } from "../analysis/aggregate.js";
 import { NvidiaSmiSampler, epochNow } from "../telemetry/nvidiaSmi/sampler.js";
 import { probeFields, nvidiaSmiPath } from "../telemetry/nvidiaSmi/probeFields.js";
 import { instanceTelemetry, processVramMiB, withEnergy, type InstanceEvents } from "../telemetry/instanceTelemetry.js";
@@ -56,9 +56,9 @@ export function describeResult(r: ResultRecord): string {
   const name = `${r.model.label} ${r.testId}`;
   if (r.status !== "ok") return `${name}: ${r.status.toUpperCase()} ${r.error?.message.split("\n")[0] ?? ""}`;
   const parts: string[] = [];
-  const tps = (p: { tokens: number; samplesMs: number[] } | null, label: string): void => {
-    if (!p) return;
-    const s = summarize(p.samplesMs.map((ms) => p.tokens / (ms / 1000)));
+  const tps = (p: ResultRecord["pp"], label: string): void => {
+    const s = rate(p);
+    if (!s) return;
     parts.push(`${label} ${s.mean.toFixed(1)} tok/s ±${(s.ciRel * 100).toFixed(1)}% (n=${s.n})`);
   };
   tps(r.pp, "pp");

@@ -8,6 +8,7 @@ import { Bench } from "tinybench";
 import type { Phase } from "../results/schema.js";
 import type { BenchContext } from "./executor.js";
 import { summarize, percentiles } from "../analysis/stats.js";
+import { epochNow } from "../util/time.js";
 
 export interface TaskSpec {
   pp: number;
@@ -35,7 +36,6 @@ export function randomTokens(n: number, seed: number, lo: number, hi: number): n
 }
 
 /** Run `once` (returns its timed ms) under tinybench with warm-up, min reps, then adaptively up to max. */
-const epochNow = (): number => performance.timeOrigin + performance.now();
 
 /** NVML energy (J) between two counter readings, or null. */
 export const mjDiff = (a: bigint | null, b: bigint | null): number | null => (a !== null && b !== null && b >= a ? Number(b - a) / 1000 : null);

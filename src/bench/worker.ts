@@ -7,6 +7,7 @@ import type { ParentToWorker, WorkerToParent, InstanceResult } from "./ipc.js";
 import { isOomMessage } from "./ipc.js";
 import { LlamaExecutor, MockExecutor, type BenchContext, type ContextConfig, type Executor } from "./executor.js";
 import { runTasks } from "./tasks.js";
+import { epochNow } from "../util/time.js";
 import { statSync } from "node:fs";
 
 function send(m: WorkerToParent): Promise<void> {
@@ -29,19 +30,18 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
     executor = new LlamaExecutor(o.backend);
   }
   const t0 = performance.now();
-  const epoch = (): number => performance.timeOrigin + performance.now();
   let model;
   try {
     const env = await executor.env();
-    const loadStart = epoch();
+    const loadStart = epochNow();
     model = await executor.load(o.modelPath, first.params.gpuLayers);
-    const loadEnd = epoch();
+    const loadEnd = epochNow();
     let idle: { idleStart?: number; idleEnd?: number } = {};
     if (o.idleBaselineSec > 0) {
       // loaded-idle power baseline: the model resident, nothing running
-      const idleStart = epoch();
+      const idleStart = epochNow();
       await new Promise((r) => setTimeout(r, o.idleBaselineSec * 1000));
-      idle = { idleStart, idleEnd: epoch() };
+      idle = { idleStart, idleEnd: epochNow() };
     }
     await send({ type: "env", env, loadMs: performance.now() - t0, events: { loadStart, loadEnd, ...idle } });
   } catch (e) {
@@ -69,7 +69,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
         ctx = undefined;
         ctx = await model.createContext(cfg);
         ctxKey = key;
-        await send({ type: "contextCreated", key: inst.key, t: epoch() });
+        await send({ type: "contextCreated", key: inst.key, t: epochNow() });
       }
       const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, energy, energyMinMs: o.telemetryActive || energy ? 1000 : 0, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
         (phase, rep, tokPerSec) => { void send({ type: "progress", key: inst.key, phase, rep, tokPerSec }); });

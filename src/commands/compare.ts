@@ -1,7 +1,8 @@
 import { Command } from "commander";
-import { existsSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { readJsonl } from "../results/jsonl.js";
+import { runPaths } from "../results/runDir.js";
 import { compare, JOIN_FIELDS, type CompareResult, type JoinField } from "../analysis/compare.js";
 import { MoebenchError, unknownChoice } from "../util/errors.js";
 import { mdTable } from "../export/markdown.js";
@@ -9,7 +10,7 @@ import { renderSvg } from "../export/render.js";
 import type { TopLevelSpec } from "vega-lite";
 
 const load = (p: string) => {
-  const f = existsSync(p) && statSync(p).isDirectory() ? join(p, "results.jsonl") : p;
+  const f = runPaths(p).results;
   if (!existsSync(f)) throw new MoebenchError(`${p}: no results.jsonl`, "pass a run folder or a results.jsonl file");
   return readJsonl(f);
 };

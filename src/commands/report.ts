@@ -1,7 +1,8 @@
 import { Command } from "commander";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { readJsonl } from "../results/jsonl.js";
+import { runPaths } from "../results/runDir.js";
 import type { ResultRecord } from "../results/schema.js";
 import { buildReport, type ReportOptions } from "../analysis/buildReport.js";
 import type { ModelFileFacts } from "../analysis/quantMatrix.js";
@@ -19,12 +20,6 @@ import { planSynth } from "../gguf/synth/synthesize.js";
 const FORMATS = ["md", "csv", "json", "html", "svg", "png"] as const;
 
 export interface ReportCliOptions { format: string; out?: string; gpuPrice?: string; kwhPrice: string; lifetimeHours: string; card: string; quiet?: boolean }
-
-function resultsPath(p: string): string {
-  const abs = resolve(p);
-  if (existsSync(abs) && statSync(abs).isDirectory()) return join(abs, "results.jsonl");
-  return abs;
-}
 
 /**
  * Model facts for VRAM estimates. Synthetic models are sized at FULL scale from their preset (exact, no file
@@ -57,7 +52,7 @@ export async function writeReport(runDirs: string[], o: ReportCliOptions): Promi
   for (const f of formats) if (!(FORMATS as readonly string[]).includes(f)) throw unknownChoice("--format", f, FORMATS);
   const records: ResultRecord[] = [];
   for (const d of runDirs) {
-    const p = resultsPath(d);
+    const p = runPaths(d).results;
     if (!existsSync(p)) throw new MoebenchError(`${d}: no results.jsonl there`, "pass a run folder (results/<suite>/<runId>) or a results.jsonl file");
     records.push(...readJsonl(p, { tolerateTornTail: true, onWarning: (w) => process.stderr.write(`warning: ${w}\n`) }));
   }
@@ -70,7 +65,7 @@ export async function writeReport(runDirs: string[], o: ReportCliOptions): Promi
   // a suite's gpuPriceUsd (kept in the run's env.json) applies unless --gpu-price is given
   let suitePrice: number | undefined;
   for (const d of runDirs) {
-    const ef = join(existsSync(resolve(d)) && statSync(resolve(d)).isDirectory() ? resolve(d) : dirname(resolve(d)), "env.json");
+    const ef = join(runPaths(d).dir, "env.json");
     try { const e = JSON.parse(readFileSync(ef, "utf8")) as { gpuPriceUsd?: number }; if (typeof e.gpuPriceUsd === "number") suitePrice = e.gpuPriceUsd; } catch { /* no env.json */ }
   }
   const card = findCard(o.card);
@@ -83,7 +78,7 @@ export async function writeReport(runDirs: string[], o: ReportCliOptions): Promi
   // quality.json files written by `moebench quality --out <runDir>/quality.json` (or a suite with quality: true)
   const qualityByPath = new Map<string, { meanKld: number; top1Agreement: number; reference: string; synthetic: boolean }>();
   for (const d of runDirs) {
-    const qf = join(existsSync(resolve(d)) && statSync(resolve(d)).isDirectory() ? resolve(d) : dirname(resolve(d)), "quality.json");
+    const qf = join(runPaths(d).dir, "quality.json");
     if (!existsSync(qf)) continue;
     try {
       const q = JSON.parse(readFileSync(qf, "utf8")) as { rows: { path: string; meanKld: number; top1Agreement: number; reference: string; synthetic: boolean }[] };

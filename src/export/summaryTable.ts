@@ -1,11 +1,10 @@
 import type { ResultRecord } from "../results/schema.js";
-import { summarize } from "../analysis/stats.js";
+import { rate as rateOf } from "../analysis/aggregate.js";
 import { mdTable } from "./markdown.js";
 
-const rate = (p: { tokens: number; samplesMs: number[] } | null): string => {
-  if (!p || p.samplesMs.length === 0) return "";
-  const s = summarize(p.samplesMs.map((ms) => p.tokens / (ms / 1000)));
-  return `${s.mean.toFixed(1)} ± ${(s.ciHigh - s.mean).toFixed(1)}`;
+const rate = (p: ResultRecord["pp"]): string => {
+  const s = rateOf(p);
+  return s ? `${s.mean.toFixed(1)} ± ${(s.ciHigh - s.mean).toFixed(1)}` : "";
 };
 
 /** The run summary printed after `run`: one row per instance; failures shown as failures, never as zeros. */

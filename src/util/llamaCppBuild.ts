@@ -10,8 +10,8 @@ export function cacheDir(): string {
   return process.env.MOEBENCH_CACHE ?? join(homedir(), ".cache", "moebench");
 }
 
-/** node-llama-cpp's bundled llama.cpp release (tag) and the path of its git bundle. */
-export function bundledLlamaCpp(): { tag: string; bundle: string; nodeLlamaCppVersion: string } {
+/** The installed node-llama-cpp package folder (its package.json is not exported, so walk up from its entry point). */
+export function nodeLlamaCppRoot(): string {
   const require = createRequire(import.meta.url);
   let root = dirname(require.resolve("node-llama-cpp"));
   while (!existsSync(join(root, "llama", "llama.cpp.info.json"))) {
@@ -19,6 +19,12 @@ export function bundledLlamaCpp(): { tag: string; bundle: string; nodeLlamaCppVe
     if (up === root) throw new MoebenchError("node-llama-cpp's llama.cpp bundle was not found", "run npm ci");
     root = up;
   }
+  return root;
+}
+
+/** node-llama-cpp's bundled llama.cpp release (tag) and the path of its git bundle. */
+export function bundledLlamaCpp(): { tag: string; bundle: string; nodeLlamaCppVersion: string } {
+  const root = nodeLlamaCppRoot();
   const pkgPath = join(root, "package.json");
   const info = JSON.parse(readFileSync(join(root, "llama", "llama.cpp.info.json"), "utf8")) as { tag: string };
   const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { version: string };
@@ -75,9 +81,7 @@ export function llamaBenchOnBindingCpu(bin: string): { exe: string; env: NodeJS.
   const m = /libggml-cpu-([\w-]+)\.so/.exec(`${probe.stdout}${probe.stderr}`);
   if (!m) return undefined;
   const variant = m[1]!;
-  const require = createRequire(import.meta.url);
-  let nlcRoot = dirname(require.resolve("node-llama-cpp"));
-  while (!existsSync(join(nlcRoot, "package.json")) || !existsSync(join(nlcRoot, "llama"))) nlcRoot = dirname(nlcRoot);
+  const nlcRoot = nodeLlamaCppRoot();
   const plat = `${process.platform}-${process.arch}`;
   const candidates = [join(nlcRoot, "..", "@node-llama-cpp", plat, "bins", plat), join(nlcRoot, "node_modules", "@node-llama-cpp", plat, "bins", plat)];
   const lib = candidates.map((d) => join(d, `libggml-cpu-${variant}.so`)).find((p) => existsSync(p));

@@ -8,7 +8,9 @@ import { createInterface } from "node:readline";
 import { parseQueryCsv, type Cell } from "./parseCsv.js";
 import type { PowerSample } from "../energy.js";
 
-export const epochNow = (): number => performance.timeOrigin + performance.now();
+import { epochNow } from "../../util/time.js";
+
+export { epochNow };
 
 export interface SampleRow { t: number; gpu: number; v: Record<string, Cell> }
 
