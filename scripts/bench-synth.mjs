@@ -13,7 +13,9 @@ try {
   const dd = (mb) => {
     execFileSync("sync");
     const t = performance.now();
-    execFileSync("dd", ["if=/dev/zero", `of=${join(dir, "dd.bin")}`, "bs=1M", `count=${mb}`, "conv=fdatasync"], { stdio: "ignore" });
+    execFileSync("dd", ["if=/dev/zero", `of=${join(dir, "dd.bin")}`, "bs=1M", `count=${mb}`, "conv=fdatasync"], {
+      stdio: "ignore",
+    });
     const s = (performance.now() - t) / 1000;
     rmSync(join(dir, "dd.bin"));
     return (mb * (1 << 20)) / 1e6 / s;
@@ -29,8 +31,12 @@ try {
   const ddAfter = dd(Math.ceil(bytes / (1 << 20)));
   const synthRate = bytes / 1e6 / synthS;
   const ddRate = (ddBefore + ddAfter) / 2;
-  console.log(`synth  lfm2-8b-a1b Q4_K_M: ${(bytes / 1e9).toFixed(2)} GB (${res.tensors.length} tensors) in ${synthS.toFixed(1)} s = ${synthRate.toFixed(0)} MB/s (includes fsync)`);
-  console.log(`dd     same size, conv=fdatasync: ${ddBefore.toFixed(0)} MB/s before, ${ddAfter.toFixed(0)} MB/s after, mean ${ddRate.toFixed(0)} MB/s`);
+  console.log(
+    `synth  lfm2-8b-a1b Q4_K_M: ${(bytes / 1e9).toFixed(2)} GB (${res.tensors.length} tensors) in ${synthS.toFixed(1)} s = ${synthRate.toFixed(0)} MB/s (includes fsync)`,
+  );
+  console.log(
+    `dd     same size, conv=fdatasync: ${ddBefore.toFixed(0)} MB/s before, ${ddAfter.toFixed(0)} MB/s after, mean ${ddRate.toFixed(0)} MB/s`,
+  );
   console.log(`ratio  ${(synthRate / ddRate).toFixed(2)} of the disk's sequential write speed (target ≥ 0.80)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

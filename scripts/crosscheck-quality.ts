@@ -14,17 +14,26 @@ import { mdTable } from "../src/export/markdown.js";
 const args = process.argv.slice(2);
 const ctxI = args.indexOf("--ctx");
 const ctx = ctxI >= 0 ? args.splice(ctxI, 2)[1]! : "128";
-const files = args.length ? args : ["F16", "Q8_0", "Q6_K", "Q4_K_M", "Q2_K"].map((q) => join("test/fixtures/quality", `micro-${q}.gguf`));
+const files = args.length
+  ? args
+  : ["F16", "Q8_0", "Q6_K", "Q4_K_M", "Q2_K"].map((q) => join("test/fixtures/quality", `micro-${q}.gguf`));
 const [ref, ...quants] = files as [string, ...string[]];
 const bin = ensureLlamaTools(["llama-bench", "llama-perplexity"]);
 const binding = llamaBenchOnBindingCpu(bin);
 const exe = binding ? join(binding.exe, "..", "llama-perplexity") : join(bin, "llama-perplexity");
 const env = binding?.env ?? process.env;
 const base = join(tmpdir(), `moebench-kld-${process.pid}.bin`);
-execFileSync(exe, ["-m", ref, "-f", DEFAULT_TEXT, "-c", ctx, "-b", ctx, "-t", "1", "--kl-divergence-base", base], { env, stdio: "ignore" });
+execFileSync(exe, ["-m", ref, "-f", DEFAULT_TEXT, "-c", ctx, "-b", ctx, "-t", "1", "--kl-divergence-base", base], {
+  env,
+  stdio: "ignore",
+});
 const ours = await measureQuality(quants, ref, { text: DEFAULT_TEXT, tokens: 512, threads: 1 });
 const rows = quants.map((q, i) => {
-  const out = execFileSync(exe, ["-m", q, "--kl-divergence-base", base, "--kl-divergence", "-c", ctx, "-b", ctx, "-t", "1"], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync(
+    exe,
+    ["-m", q, "--kl-divergence-base", base, "--kl-divergence", "-c", ctx, "-b", ctx, "-t", "1"],
+    { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
   const theirs = Number(/Mean\s+KLD:\s+([\d.e-]+)/.exec(out)?.[1]);
   const mine = ours.rows[i]!.meanKld;
   return [q, theirs.toExponential(3), mine.toExponential(3), (mine / theirs).toFixed(3)];

@@ -17,7 +17,10 @@ import { ensureLlamaTools } from "../src/util/llamaCppBuild.js";
 import { GGML_BLOCK_BY_ID, GGML_TYPE_NAMES } from "../src/gguf/ggmlTypes.js";
 
 const args = process.argv.slice(2);
-const opt = (k: string): string | undefined => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : undefined; };
+const opt = (k: string): string | undefined => {
+  const i = args.indexOf(k);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const presets = opt("--presets")?.split(",") ?? PRESET_NAMES;
 const quants = opt("--quants")?.split(",") ?? QUANT_NAMES;
 const real = args.includes("--real");
@@ -33,7 +36,10 @@ const bytesOf = (type: string, shape: number[]): number => {
 };
 
 let failures = 0;
-const rows: string[] = ["| preset | quant | scale | tensors | tensor bytes (ours) | tensor bytes (llama-quantize) | types | verdict |", "|---|---|---|---:|---:|---:|---|---|"];
+const rows: string[] = [
+  "| preset | quant | scale | tensors | tensor bytes (ours) | tensor bytes (llama-quantize) | types | verdict |",
+  "|---|---|---|---:|---:|---:|---|---|",
+];
 try {
   for (const preset of presets) {
     const f16 = join(dir, `${preset}-full-F16.gguf`);
@@ -42,14 +48,20 @@ try {
       const ours = planSynth({ preset, quant, scale: "full" });
       let theirs: { name: string; type: string; shape: number[] }[];
       if (quant === "F16") {
-        theirs = (await readGguf(f16, { skipArrays: true })).tensors.map((t) => ({ name: t.name, type: t.type, shape: t.shape }));
+        theirs = (await readGguf(f16, { skipArrays: true })).tensors.map((t) => ({
+          name: t.name,
+          type: t.type,
+          shape: t.shape,
+        }));
       } else {
         const r = spawnSync(quantize, ["--dry-run", f16, quant], { encoding: "utf8", maxBuffer: 64 << 20 });
         if (r.status !== 0) throw new Error(`llama-quantize --dry-run ${quant} failed: ${r.stderr.slice(-500)}`);
         const out = r.stdout + r.stderr;
         theirs = [];
         for (const line of out.split("\n")) {
-          const m = /^\[\s*\d+\/\s*\d+\]\s+(\S+)\s+-\s+\[([\d,\s]+)\],\s+type =\s+(\w+),.*?(?:\((\w+)\))?\s*$/.exec(line);
+          const m = /^\[\s*\d+\/\s*\d+\]\s+(\S+)\s+-\s+\[([\d,\s]+)\],\s+type =\s+(\w+),.*?(?:\((\w+)\))?\s*$/.exec(
+            line,
+          );
           if (!m) continue;
           const shape = m[2]!.split(",").map((s) => Number(s.trim()));
           while (shape.length > 1 && shape[shape.length - 1] === 1) shape.pop();
@@ -69,7 +81,9 @@ try {
       });
       if (theirBytes !== ours.tensorBytes) problems.push(`bytes ${ours.tensorBytes} vs ${theirBytes}`);
       const types = [...new Set(ours.tensors.map((t) => t.type.name))].join(" ");
-      rows.push(`| ${preset} | ${quant} | full | ${ours.tensors.length} | ${ours.tensorBytes.toLocaleString("en-US")} | ${theirBytes.toLocaleString("en-US")} | ${types} | ${problems.length ? "DIFF: " + problems.slice(0, 3).join("; ") : "identical"} |`);
+      rows.push(
+        `| ${preset} | ${quant} | full | ${ours.tensors.length} | ${ours.tensorBytes.toLocaleString("en-US")} | ${theirBytes.toLocaleString("en-US")} | ${types} | ${problems.length ? "DIFF: " + problems.slice(0, 3).join("; ") : "identical"} |`,
+      );
       if (problems.length) failures++;
     }
     rmSync(f16, { force: true });
@@ -88,10 +102,19 @@ try {
         a.forEach((t, i) => {
           const u = b[i];
           if (!u) return;
-          if (t.name !== u.name || t.type !== u.type || t.bytes !== u.bytes || t.offset !== u.offset || t.shape.join() !== u.shape.join()) problems.push(`${t.name}: ${t.type}/${t.bytes}@${t.offset} vs ${u.name} ${u.type}/${u.bytes}@${u.offset}`);
+          if (
+            t.name !== u.name ||
+            t.type !== u.type ||
+            t.bytes !== u.bytes ||
+            t.offset !== u.offset ||
+            t.shape.join() !== u.shape.join()
+          )
+            problems.push(`${t.name}: ${t.type}/${t.bytes}@${t.offset} vs ${u.name} ${u.type}/${u.bytes}@${u.offset}`);
         });
         const sum = (x: typeof a): number => x.reduce((s, t) => s + t.bytes, 0);
-        rows.push(`| ${preset} | ${quant} | small (real quantize) | ${a.length} | ${sum(a).toLocaleString("en-US")} | ${sum(b).toLocaleString("en-US")} | ${[...new Set(a.map((t) => t.type))].join(" ")} | ${problems.length ? "DIFF: " + problems.slice(0, 3).join("; ") : "identical (types, shapes, offsets, bytes)"} |`);
+        rows.push(
+          `| ${preset} | ${quant} | small (real quantize) | ${a.length} | ${sum(a).toLocaleString("en-US")} | ${sum(b).toLocaleString("en-US")} | ${[...new Set(a.map((t) => t.type))].join(" ")} | ${problems.length ? "DIFF: " + problems.slice(0, 3).join("; ") : "identical (types, shapes, offsets, bytes)"} |`,
+        );
         if (problems.length) failures++;
         rmSync(theirsPath, { force: true });
         rmSync(oursPath, { force: true });
@@ -105,7 +128,13 @@ try {
 console.log(rows.join("\n"));
 if (fixtureOut) {
   const { writeFileSync } = await import("node:fs");
-  writeFileSync(fixtureOut, JSON.stringify({ source: "llama-quantize --dry-run (llama.cpp bundled with node-llama-cpp), full-scale F16 synth files", presets: fixture }) + "\n");
+  writeFileSync(
+    fixtureOut,
+    JSON.stringify({
+      source: "llama-quantize --dry-run (llama.cpp bundled with node-llama-cpp), full-scale F16 synth files",
+      presets: fixture,
+    }) + "\n",
+  );
   console.log(`wrote ${fixtureOut}`);
 }
 console.log(failures ? `\n${failures} combination(s) differ` : "\nall combinations identical");

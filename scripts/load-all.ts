@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { synthesize, PRESET_NAMES, QUANT_NAMES } from "../src/gguf/synth/synthesize.js";
 
-const scale = (process.argv.includes("--scale") ? process.argv[process.argv.indexOf("--scale") + 1] : "small") as "small" | "tiny";
+const scale = (process.argv.includes("--scale") ? process.argv[process.argv.indexOf("--scale") + 1] : "small") as
+  | "small"
+  | "tiny";
 const dir = mkdtempSync(join(tmpdir(), "moebench-loadall-"));
 const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
 let failed = 0;
@@ -26,7 +28,10 @@ try {
         const seq = ctx.getSequence();
         const toks: number[] = [];
         const t0 = performance.now();
-        for await (const t of seq.evaluate([300, 301] as never, { temperature: 0 })) { toks.push(t as unknown as number); if (toks.length >= 16) break; }
+        for await (const t of seq.evaluate([300, 301] as never, { temperature: 0 })) {
+          toks.push(t as unknown as number);
+          if (toks.length >= 16) break;
+        }
         const tps = 16 / ((performance.now() - t0) / 1000);
         await ctx.dispose();
         await model.dispose();
@@ -46,5 +51,9 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 console.log(rows.join("\n"));
-console.log(failed ? `\n${failed} failed` : `\nall ${PRESET_NAMES.length * QUANT_NAMES.length} load and generate (${scale} scale, CPU)`);
+console.log(
+  failed
+    ? `\n${failed} failed`
+    : `\nall ${PRESET_NAMES.length * QUANT_NAMES.length} load and generate (${scale} scale, CPU)`,
+);
 process.exitCode = failed ? 1 : 0;

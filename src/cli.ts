@@ -19,7 +19,9 @@ const pkg = require("../package.json") as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command("moebench")
-    .description("Measured numbers for MoE vs dense GGUF models on llama.cpp (node-llama-cpp): fit, speed, energy, cost, quality")
+    .description(
+      "Measured numbers for MoE vs dense GGUF models on llama.cpp (node-llama-cpp): fit, speed, energy, cost, quality",
+    )
     .version(pkg.version)
     .showHelpAfterError("(run with --help for usage)");
   program.addCommand(synthCommand());
@@ -49,12 +51,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`moebench: ${e.line()}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`moebench: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`moebench: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 3;
   }
 }
 
 // `moebench … | head`: a closed pipe is not an error
-process.stdout.on("error", (e: NodeJS.ErrnoException) => { if (e.code === "EPIPE") process.exit(0); throw e; });
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 
-main(process.argv).then((code) => { process.exitCode = code; });
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

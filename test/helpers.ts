@@ -11,7 +11,10 @@ export function tmp(prefix = "moebench-test-"): string {
 }
 
 /** Run the real CLI (built into dist/ by the test setup). */
-export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): SpawnSyncReturns<string> {
+export function cli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? ROOT,
     encoding: "utf8",

@@ -26,7 +26,10 @@ export function rate(p: Phase | null): Summary | null {
 }
 
 /** Tokens per joule over all measured repetitions with an energy figure. */
-export function tokPerJoule(p: Phase | null, idleW: number | null | undefined): { gross: number; net: number | null } | null {
+export function tokPerJoule(
+  p: Phase | null,
+  idleW: number | null | undefined,
+): { gross: number; net: number | null } | null {
   if (p?.energyPass?.joules) {
     const secs = p.energyPass.windowsEpochMs.reduce((s, [a, b]) => s + (b - a) / 1000, 0);
     const j = p.energyPass.joules;
@@ -34,7 +37,9 @@ export function tokPerJoule(p: Phase | null, idleW: number | null | undefined): 
     return { gross: p.energyPass.tokens / j, net: net !== null && net > 0 ? p.energyPass.tokens / net : null };
   }
   if (!p?.joules?.length) return null;
-  let tok = 0, j = 0, s = 0;
+  let tok = 0,
+    j = 0,
+    s = 0;
   p.joules.forEach((x, i) => {
     if (x === null || x === undefined) return;
     tok += p.tokens;
@@ -48,14 +53,25 @@ export function tokPerJoule(p: Phase | null, idleW: number | null | undefined): 
 
 export function meanWatts(p: Phase | null): number | null {
   if (!p?.joules?.length) return null;
-  let j = 0, s = 0;
-  p.joules.forEach((x, i) => { if (x != null) { j += x; s += (p.samplesMs[i] ?? 0) / 1000; } });
+  let j = 0,
+    s = 0;
+  p.joules.forEach((x, i) => {
+    if (x != null) {
+      j += x;
+      s += (p.samplesMs[i] ?? 0) / 1000;
+    }
+  });
   return s > 0 ? j / s : null;
 }
 
 export function aggregate(records: readonly ResultRecord[]): AggRow[] {
   return records.map((r) => ({
-    record: r, key: r.key, model: r.model.label, quant: r.model.quant ?? r.model.fileType ?? "?", testId: r.testId, status: r.status,
+    record: r,
+    key: r.key,
+    model: r.model.label,
+    quant: r.model.quant ?? r.model.fileType ?? "?",
+    testId: r.testId,
+    status: r.status,
     pp: r.status === "ok" ? rate(r.pp) : null,
     tg: r.status === "ok" ? rate(r.tg) : null,
     parallelTg: r.status === "ok" ? rate(r.parallelTg) : null,

@@ -5,15 +5,31 @@
  *   hardware $/Mtok       = GPU price ÷ (lifetime hours × 3600 × tg tok/s) × 10^6
  *   $/Mtok                = electricity + hardware
  */
-export interface CostInputs { tokPerSec: number; tokPerJoule: number | null; gpuPriceUsd: number | null; kwhPriceUsd: number; lifetimeHours: number }
+export interface CostInputs {
+  tokPerSec: number;
+  tokPerJoule: number | null;
+  gpuPriceUsd: number | null;
+  kwhPriceUsd: number;
+  lifetimeHours: number;
+}
 
-export interface Cost { tokPerSecPerDollar: number | null; electricityPerMTok: number | null; hardwarePerMTok: number | null; totalPerMTok: number | null }
+export interface Cost {
+  tokPerSecPerDollar: number | null;
+  electricityPerMTok: number | null;
+  hardwarePerMTok: number | null;
+  totalPerMTok: number | null;
+}
 
 export function cost(c: CostInputs): Cost {
   const tpd = c.gpuPriceUsd ? c.tokPerSec / c.gpuPriceUsd : null;
-  const elec = c.tokPerJoule ? ((1e6 / c.tokPerJoule) / 3.6e6) * c.kwhPriceUsd : null;
+  const elec = c.tokPerJoule ? (1e6 / c.tokPerJoule / 3.6e6) * c.kwhPriceUsd : null;
   const hw = c.gpuPriceUsd && c.tokPerSec > 0 ? (c.gpuPriceUsd / (c.lifetimeHours * 3600 * c.tokPerSec)) * 1e6 : null;
-  return { tokPerSecPerDollar: tpd, electricityPerMTok: elec, hardwarePerMTok: hw, totalPerMTok: elec !== null && hw !== null ? elec + hw : null };
+  return {
+    tokPerSecPerDollar: tpd,
+    electricityPerMTok: elec,
+    hardwarePerMTok: hw,
+    totalPerMTok: elec !== null && hw !== null ? elec + hw : null,
+  };
 }
 
 export const COST_FOOTNOTES = [

@@ -30,7 +30,16 @@ export function klDivergence(ref: Dist, q: Dist): { kl: number; truncated: boole
   return { kl: Math.max(0, kl), truncated };
 }
 
-const argmax = (d: Dist): number => { let best = -1; let bp = -1; for (const [t, p] of d) if (p > bp) { bp = p; best = t; } return best; };
+const argmax = (d: Dist): number => {
+  let best = -1;
+  let bp = -1;
+  for (const [t, p] of d)
+    if (p > bp) {
+      bp = p;
+      best = t;
+    }
+  return best;
+};
 
 export interface QualityResult {
   positions: number;
@@ -45,7 +54,8 @@ export interface QualityResult {
 
 /** refs[i], quants[i]: distributions predicting token next[i]. */
 export function quality(refs: readonly Dist[], quants: readonly Dist[], next: readonly number[]): QualityResult {
-  if (refs.length !== quants.length || refs.length !== next.length || refs.length === 0) throw new Error("quality: mismatched or empty inputs");
+  if (refs.length !== quants.length || refs.length !== next.length || refs.length === 0)
+    throw new Error("quality: mismatched or empty inputs");
   const kls: number[] = [];
   let agree = 0;
   let truncated = false;
@@ -61,7 +71,13 @@ export function quality(refs: readonly Dist[], quants: readonly Dist[], next: re
     nllQ -= Math.log(Math.max(q.get(next[i]!) ?? 0, EPS));
   });
   return {
-    positions: refs.length, meanKld: mean(kls), p99Kld: quantile(kls, 0.99), medianKld: quantile(kls, 0.5), top1Agreement: agree / refs.length,
-    pplRef: Math.exp(nllRef / refs.length), pplQuant: Math.exp(nllQ / refs.length), truncated,
+    positions: refs.length,
+    meanKld: mean(kls),
+    p99Kld: quantile(kls, 0.99),
+    medianKld: quantile(kls, 0.5),
+    top1Agreement: agree / refs.length,
+    pplRef: Math.exp(nllRef / refs.length),
+    pplQuant: Math.exp(nllQ / refs.length),
+    truncated,
   };
 }

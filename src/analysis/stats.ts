@@ -28,14 +28,21 @@ export function tCdf(t: number, df: number): number {
 
 export function summarize(xs: readonly number[]): Summary {
   const n = xs.length;
-  if (n === 0) return { n: 0, mean: NaN, median: NaN, sd: NaN, ciLow: NaN, ciHigh: NaN, ciRel: NaN, min: NaN, max: NaN };
+  if (n === 0)
+    return { n: 0, mean: NaN, median: NaN, sd: NaN, ciLow: NaN, ciHigh: NaN, ciRel: NaN, min: NaN, max: NaN };
   const m = mean(xs as number[]);
   const sd = n > 1 ? sampleStandardDeviation(xs as number[]) : 0;
   const half = n > 1 ? tQuantile(0.975, n - 1) * (sd / Math.sqrt(n)) : Infinity;
   return {
-    n, mean: m, median: median(xs as number[]), sd,
-    ciLow: m - half, ciHigh: m + half, ciRel: m !== 0 ? half / Math.abs(m) : Infinity,
-    min: Math.min(...xs), max: Math.max(...xs),
+    n,
+    mean: m,
+    median: median(xs as number[]),
+    sd,
+    ciLow: m - half,
+    ciHigh: m + half,
+    ciRel: m !== 0 ? half / Math.abs(m) : Infinity,
+    min: Math.min(...xs),
+    max: Math.max(...xs),
   };
 }
 

@@ -62,15 +62,25 @@ type NLC = typeof import("node-llama-cpp");
 /** node-llama-cpp's native context (3.22.x): the batch API its own dispatcher uses. */
 interface NativeContext {
   initBatch(size: number): void;
-  addToBatch(sequenceId: number, firstTokenIndex: number, tokens: Uint32Array, logitIndexes: Uint32Array): Uint32Array | number[];
+  addToBatch(
+    sequenceId: number,
+    firstTokenIndex: number,
+    tokens: Uint32Array,
+    logitIndexes: Uint32Array,
+  ): Uint32Array | number[];
   decodeBatch(): Promise<void>;
   disposeSequence(sequenceId: number): void;
 }
 
 function nativeOf(ctx: unknown): NativeContext | undefined {
   const n = (ctx as { _ctx?: Partial<NativeContext> })._ctx;
-  return n && typeof n.initBatch === "function" && typeof n.addToBatch === "function" && typeof n.decodeBatch === "function" && typeof n.disposeSequence === "function"
-    ? (n as NativeContext) : undefined;
+  return n &&
+    typeof n.initBatch === "function" &&
+    typeof n.addToBatch === "function" &&
+    typeof n.decodeBatch === "function" &&
+    typeof n.disposeSequence === "function"
+    ? (n as NativeContext)
+    : undefined;
 }
 
 export class LlamaExecutor implements Executor {
@@ -80,7 +90,8 @@ export class LlamaExecutor implements Executor {
   private async get(): Promise<NonNullable<LlamaExecutor["llama"]>> {
     if (this.llama) return this.llama;
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-    const gpu = this.backend === "auto" ? "auto" : this.backend === "cpu" ? false : (this.backend as "cuda" | "vulkan" | "metal");
+    const gpu =
+      this.backend === "auto" ? "auto" : this.backend === "cpu" ? false : (this.backend as "cuda" | "vulkan" | "metal");
     this.llama = await getLlama({
       gpu,
       build: (process.env.MOEBENCH_LLAMA_BUILD as "never" | "auto" | undefined) ?? "never",
@@ -117,7 +128,9 @@ export class LlamaExecutor implements Executor {
         const threads = cfg.threads > 0 ? cfg.threads : llama.gpu ? 0 : Math.max(1, cores - 1);
         const warnings: string[] = [];
         if (!llama.gpu && threads >= cores && cores > 0) {
-          warnings.push(`threads=${threads} uses every core (${cores}) on the CPU backend: node-llama-cpp's generation speed is badly understated in this setting (measured 0.06× of llama-bench at 2/2 threads); use threads: [${Math.max(1, cores - 1)}] or auto`);
+          warnings.push(
+            `threads=${threads} uses every core (${cores}) on the CPU backend: node-llama-cpp's generation speed is badly understated in this setting (measured 0.06× of llama-bench at 2/2 threads); use threads: [${Math.max(1, cores - 1)}] or auto`,
+          );
         }
         const ctx = await model.createContext({
           contextSize: cfg.ctx,
@@ -136,7 +149,10 @@ export class LlamaExecutor implements Executor {
         // exactly llama-bench's work (pp: one output row at the end; tg: one token with its logits per step,
         // no sampling), without the per-token sampling round trip of evaluate() (~300 µs on a 2-core CPU).
         const native = cfg.tgMode === "decode" ? nativeOf(ctx) : undefined;
-        if (!native && cfg.tgMode === "decode") warnings.push("node-llama-cpp's native batch API was not found: timings use the public evaluate() path, which adds a sampling round trip per generated token");
+        if (!native && cfg.tgMode === "decode")
+          warnings.push(
+            "node-llama-cpp's native batch API was not found: timings use the public evaluate() path, which adds a sampling round trip per generated token",
+          );
         const seqId = (s: unknown): number => (s as { _sequenceId: number })._sequenceId;
         const pos = seqs.map(() => 0);
         const decode = async (items: { k: number; tokens: number[]; logitLast: boolean }[]): Promise<void> => {
@@ -144,7 +160,12 @@ export class LlamaExecutor implements Executor {
           native!.initBatch(n);
           for (const it of items) {
             const s = seqs[it.k]!;
-            native!.addToBatch(seqId(s), s.nextTokenIndex + pos[it.k]!, Uint32Array.from(it.tokens), it.logitLast ? Uint32Array.from([it.tokens.length - 1]) : new Uint32Array(0));
+            native!.addToBatch(
+              seqId(s),
+              s.nextTokenIndex + pos[it.k]!,
+              Uint32Array.from(it.tokens),
+              it.logitLast ? Uint32Array.from([it.tokens.length - 1]) : new Uint32Array(0),
+            );
             pos[it.k]! += it.tokens.length;
           }
           await native!.decodeBatch();
@@ -157,7 +178,9 @@ export class LlamaExecutor implements Executor {
             if (native) for (const s of seqs) native.disposeSequence(seqId(s));
             pos.fill(0);
           },
-          fill: async (tokens, seq = 0) => { await seqs[seq]!.evaluateWithoutGeneratingNewTokens(tokens as never); },
+          fill: async (tokens, seq = 0) => {
+            await seqs[seq]!.evaluateWithoutGeneratingNewTokens(tokens as never);
+          },
           timePrompt: async (tokens) => {
             const t0 = performance.now();
             if (native) {
@@ -198,22 +221,33 @@ export class LlamaExecutor implements Executor {
               // one batch per step holding one token (with logits) of every sequence
               for (let i = 0; i < n; i++) {
                 await decode(tokens.map((toks, k) => ({ k, tokens: [toks[i % toks.length]!], logitLast: true })));
-                if (i === 0) { const t = performance.now() - t0; tokens.forEach((_, k) => { ttft[k] = t; }); }
+                if (i === 0) {
+                  const t = performance.now() - t0;
+                  tokens.forEach((_, k) => {
+                    ttft[k] = t;
+                  });
+                }
               }
               return { totalMs: performance.now() - t0, ttftMs: ttft };
             }
-            await Promise.all(tokens.map(async (toks, k) => {
-              let i = 0;
-              for await (const _t of seqs[k]!.evaluate([toks[0]!] as never, { temperature: 0 })) {
-                if (i === 0) ttft[k] = performance.now() - t0;
-                if (++i >= n) break;
-              }
-            }));
+            await Promise.all(
+              tokens.map(async (toks, k) => {
+                let i = 0;
+                for await (const _t of seqs[k]!.evaluate([toks[0]!] as never, { temperature: 0 })) {
+                  if (i === 0) ttft[k] = performance.now() - t0;
+                  if (++i >= n) break;
+                }
+              }),
+            );
             return { totalMs: performance.now() - t0, ttftMs: ttft };
           },
           memory: async () => {
             const v = llama.gpu ? await llama.getVramState() : undefined;
-            return { vramUsedBytes: v ? v.used : null, vramTotalBytes: v ? v.total : null, contextStateBytes: ctx.stateSize ?? null };
+            return {
+              vramUsedBytes: v ? v.used : null,
+              vramTotalBytes: v ? v.total : null,
+              contextStateBytes: ctx.stateSize ?? null,
+            };
           },
           dispose: () => ctx.dispose(),
         };
@@ -232,9 +266,20 @@ export class LlamaExecutor implements Executor {
  */
 export class MockExecutor implements Executor {
   private rnd: () => number;
-  constructor(seed: number, private readonly sizeBytes: number, private readonly activeShare: number) {
+  constructor(
+    seed: number,
+    private readonly sizeBytes: number,
+    private readonly activeShare: number,
+  ) {
     let s = seed >>> 0 || 1;
-    this.rnd = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+    this.rnd = () => {
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      return s / 4294967296;
+    };
   }
   async env(): Promise<Partial<Env>> {
     return { llamaCppRelease: "mock", llamaCppCommit: null, nodeLlamaCpp: null, backend: "mock", gpus: [] };
@@ -250,7 +295,10 @@ export class MockExecutor implements Executor {
     const crash = has(process.env.MOEBENCH_MOCK_CRASH);
     // MOEBENCH_MOCK_REALTIME=1: really take the simulated time (telemetry tests need real windows)
     const realtime = process.env.MOEBENCH_MOCK_REALTIME === "1";
-    const take = async (ms: number): Promise<number> => { if (realtime) await new Promise((r) => setTimeout(r, ms)); return ms; };
+    const take = async (ms: number): Promise<number> => {
+      if (realtime) await new Promise((r) => setTimeout(r, ms));
+      return ms;
+    };
     const hang = has(process.env.MOEBENCH_MOCK_HANG);
     return {
       dispose: async () => undefined,

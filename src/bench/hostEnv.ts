@@ -9,7 +9,10 @@ let commitCache: string | null | undefined;
 export function bundledCommit(): string | null {
   if (commitCache !== undefined) return commitCache;
   try {
-    const out = execFileSync("git", ["bundle", "list-heads", bundledLlamaCpp().bundle], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync("git", ["bundle", "list-heads", bundledLlamaCpp().bundle], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     commitCache = out.split(/\s+/)[0]?.slice(0, 12) ?? null;
   } catch {
     commitCache = null;
@@ -22,7 +25,13 @@ export function hostEnv(): Env {
   const pkg = require("../../package.json") as { version: string };
   let nlc: string | null = null;
   let tag: string | null = null;
-  try { const b = bundledLlamaCpp(); nlc = b.nodeLlamaCppVersion; tag = b.tag; } catch { /* not installed */ }
+  try {
+    const b = bundledLlamaCpp();
+    nlc = b.nodeLlamaCppVersion;
+    tag = b.tag;
+  } catch {
+    /* not installed */
+  }
   const c = cpus();
   return {
     llamaCppRelease: tag,

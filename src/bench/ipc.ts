@@ -22,14 +22,24 @@ export interface InstanceResult {
   pp: Phase | null;
   tg: Phase | null;
   parallelTg: Phase | null;
-  memory: { vramUsedBytes: number | null; vramTotalBytes: number | null; contextStateBytes: number | null; rssBytes: number | null } | null;
+  memory: {
+    vramUsedBytes: number | null;
+    vramTotalBytes: number | null;
+    contextStateBytes: number | null;
+    rssBytes: number | null;
+  } | null;
   /** settings as llama.cpp actually applied them (threads resolved, ubatch = batch in node-llama-cpp) */
   applied: { threads: number; ubatch: number; flashAttention: boolean };
   warnings: string[];
 }
 
 export type WorkerToParent =
-  | { type: "env"; env: Partial<Env>; loadMs: number; events: { loadStart: number; loadEnd: number; idleStart?: number; idleEnd?: number } }
+  | {
+      type: "env";
+      env: Partial<Env>;
+      loadMs: number;
+      events: { loadStart: number; loadEnd: number; idleStart?: number; idleEnd?: number };
+    }
   | { type: "contextCreated"; key: string; t: number }
   | { type: "loadFailed"; message: string; oom: boolean }
   | { type: "started"; key: string }
@@ -39,5 +49,7 @@ export type WorkerToParent =
   | { type: "done" };
 
 export function isOomMessage(msg: string): boolean {
-  return /out of memory|failed to allocate|cudaMalloc failed|ErrorOutOfDeviceMemory|insufficient memory|not enough memory|unable to allocate/i.test(msg);
+  return /out of memory|failed to allocate|cudaMalloc failed|ErrorOutOfDeviceMemory|insufficient memory|not enough memory|unable to allocate/i.test(
+    msg,
+  );
 }

@@ -13,7 +13,10 @@ import { MoebenchError } from "../util/errors.js";
 /** Cache file of a synthetic model; the name carries a hash of the exact plan, so a changed preset never reuses a stale file. */
 export function synthCachePath(m: Extract<ModelRef, { kind: "synth" }>, seed = 42): string {
   const plan = planSynth({ preset: m.preset, quant: m.quant, scale: m.scale });
-  const h = createHash("sha256").update(JSON.stringify({ h: plan.hparams, t: plan.tensors.map((t) => [t.name, t.type.name, t.shape]) })).digest("hex").slice(0, 10);
+  const h = createHash("sha256")
+    .update(JSON.stringify({ h: plan.hparams, t: plan.tensors.map((t) => [t.name, t.type.name, t.shape]) }))
+    .digest("hex")
+    .slice(0, 10);
   return join(cacheDir(), "models", `${m.preset}-${m.scale}-${m.quant}-seed${seed}-${h}.gguf`);
 }
 
@@ -32,7 +35,10 @@ export async function materialize(m: ModelRef, log: (s: string) => void): Promis
   try {
     return await resolveModelFile(m.uri, { directory: join(cacheDir(), "hf"), cli: false });
   } catch (e) {
-    throw new MoebenchError(`${m.ref}: could not resolve or download (${(e as Error).message.split("\n")[0]})`, "check the URI and your network, or download the file and pass its path");
+    throw new MoebenchError(
+      `${m.ref}: could not resolve or download (${(e as Error).message.split("\n")[0]})`,
+      "check the URI and your network, or download the file and pass its path",
+    );
   }
 }
 
@@ -62,9 +68,18 @@ export async function identify(m: ModelRef, path: string): Promise<{ identity: M
   return {
     vocab: f.vocab,
     identity: {
-      ref: m.ref, label: m.label, path, sizeBytes: g.fileBytes, headerSha256: headerHash(path, g.dataOffset, g.fileBytes),
-      arch: f.arch, fileType: f.fileType, quant: m.kind === "synth" ? m.quant : f.fileType, params: f.params, activeParams: f.activeParams,
-      isMoe: f.isMoe, synthetic: f.synthetic,
+      ref: m.ref,
+      label: m.label,
+      path,
+      sizeBytes: g.fileBytes,
+      headerSha256: headerHash(path, g.dataOffset, g.fileBytes),
+      arch: f.arch,
+      fileType: f.fileType,
+      quant: m.kind === "synth" ? m.quant : f.fileType,
+      params: f.params,
+      activeParams: f.activeParams,
+      isMoe: f.isMoe,
+      synthetic: f.synthetic,
     },
   };
 }
@@ -72,7 +87,17 @@ export async function identify(m: ModelRef, path: string): Promise<{ identity: M
 /** Identity for a model that could not be read (missing/corrupt): the record still says what it was. */
 export function unknownIdentity(m: ModelRef, path: string | null): ModelIdentity {
   return {
-    ref: m.ref, label: m.label, path, sizeBytes: null, headerSha256: null, arch: null, fileType: null,
-    quant: m.kind === "synth" ? m.quant : null, params: null, activeParams: null, isMoe: null, synthetic: null,
+    ref: m.ref,
+    label: m.label,
+    path,
+    sizeBytes: null,
+    headerSha256: null,
+    arch: null,
+    fileType: null,
+    quant: m.kind === "synth" ? m.quant : null,
+    params: null,
+    activeParams: null,
+    isMoe: null,
+    synthetic: null,
   };
 }

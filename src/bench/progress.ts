@@ -4,7 +4,10 @@ export class Progress {
   private readonly t0 = Date.now();
   private done = 0;
   private live = "";
-  constructor(private readonly total: number, private readonly out: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private readonly total: number,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+  ) {
     this.tty = !!out.isTTY && !process.env.CI;
   }
   private eta(): string {

@@ -44,7 +44,13 @@ export interface RunOptions {
   telemetry?: { nvidiaSmi?: string; intervalMs?: number; idleBaselineSec?: number; disabled?: boolean };
 }
 
-export interface RunSummary { written: number; skipped: number; failed: number; interrupted: boolean; resultsPath: string }
+export interface RunSummary {
+  written: number;
+  skipped: number;
+  failed: number;
+  interrupted: boolean;
+  resultsPath: string;
+}
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), "worker.js");
 
@@ -72,7 +78,22 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   const resultsPath = join(o.runDir, "results.jsonl");
   const done = new Set<string>();
   if (o.resume && existsSync(resultsPath)) for (const r of readJsonl(resultsPath)) done.add(r.key);
-  writeFileSync(join(o.runDir, "env.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, env: o.env, argv: process.argv.slice(2), startedAt: new Date().toISOString(), ...(o.gpuPriceUsd ? { gpuPriceUsd: o.gpuPriceUsd } : {}) }, null, 2) + "\n");
+  writeFileSync(
+    join(o.runDir, "env.json"),
+    JSON.stringify(
+      {
+        schemaVersion: SCHEMA_VERSION,
+        runId: o.runId,
+        suite: o.suiteName,
+        env: o.env,
+        argv: process.argv.slice(2),
+        startedAt: new Date().toISOString(),
+        ...(o.gpuPriceUsd ? { gpuPriceUsd: o.gpuPriceUsd } : {}),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   const todo = o.instances.filter((i) => !done.has(i.key));
   const progress = new Progress(todo.length);
   // telemetry: one nvidia-smi sampler for the whole run; where there is none, records say so and the run goes on
@@ -84,19 +105,31 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
       sampler = new NvidiaSmiSampler(probe.bin, probe.fields, o.telemetry?.intervalMs ?? 50).start();
       await new Promise((r) => setTimeout(r, 300));
       if (!sampler.rows.length) await new Promise((r) => setTimeout(r, 1000));
-      if (!sampler.rows.length) { sampler.stop(); sampler = undefined; telemetryReason = `${probe.bin} produced no samples`; }
-      else progress.note(`telemetry: ${probe.bin} every ${o.telemetry?.intervalMs ?? 50} ms (${probe.fields.length} fields${probe.missing.length ? `; unsupported here: ${probe.missing.join(", ")}` : ""})`);
+      if (!sampler.rows.length) {
+        sampler.stop();
+        sampler = undefined;
+        telemetryReason = `${probe.bin} produced no samples`;
+      } else
+        progress.note(
+          `telemetry: ${probe.bin} every ${o.telemetry?.intervalMs ?? 50} ms (${probe.fields.length} fields${probe.missing.length ? `; unsupported here: ${probe.missing.join(", ")}` : ""})`,
+        );
     } else {
       telemetryReason = probe.reason;
     }
   }
   const idleBaselineSec = sampler ? (o.telemetry?.idleBaselineSec ?? 10) : 0;
-  if (done.size) progress.note(`resuming ${o.runDir}: ${o.instances.length - todo.length} instance(s) already recorded, ${todo.length} to run`);
+  if (done.size)
+    progress.note(
+      `resuming ${o.runDir}: ${o.instances.length - todo.length} instance(s) already recorded, ${todo.length} to run`,
+    );
   let written = 0;
   let failed = 0;
   let interrupted = false;
   let current: ChildProcess | undefined;
-  const onSigint = (): void => { interrupted = true; current?.kill("SIGKILL"); };
+  const onSigint = (): void => {
+    interrupted = true;
+    current?.kill("SIGKILL");
+  };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
 
@@ -106,12 +139,40 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
     if (rec.status !== "ok") failed++;
     progress.finish(describeResult(rec));
   };
-  const baseRecord = (inst: Instance, model: ModelIdentity, env: Env, loadMs: number | null): Omit<ResultRecord, "status" | "pp" | "tg" | "parallelTg" | "memory" | "error" | "warnings"> => ({
-    schemaVersion: SCHEMA_VERSION, runId: o.runId, suite: o.suiteName, key: inst.key, testId: inst.testId, timestamp: new Date().toISOString(),
-    model, params: inst.params, env, telemetry: { status: "unavailable", reason: telemetryReason ?? "no telemetry" }, loadMs,
+  const baseRecord = (
+    inst: Instance,
+    model: ModelIdentity,
+    env: Env,
+    loadMs: number | null,
+  ): Omit<ResultRecord, "status" | "pp" | "tg" | "parallelTg" | "memory" | "error" | "warnings"> => ({
+    schemaVersion: SCHEMA_VERSION,
+    runId: o.runId,
+    suite: o.suiteName,
+    key: inst.key,
+    testId: inst.testId,
+    timestamp: new Date().toISOString(),
+    model,
+    params: inst.params,
+    env,
+    telemetry: { status: "unavailable", reason: telemetryReason ?? "no telemetry" },
+    loadMs,
   });
-  const failRecord = (inst: Instance, model: ModelIdentity, env: Env, status: Status, message: string, stderr: string | null, loadMs: number | null = null): ResultRecord => ({
-    ...baseRecord(inst, model, env, loadMs), status, pp: null, tg: null, parallelTg: null, memory: null, warnings: [...(o.runWarnings ?? [])],
+  const failRecord = (
+    inst: Instance,
+    model: ModelIdentity,
+    env: Env,
+    status: Status,
+    message: string,
+    stderr: string | null,
+    loadMs: number | null = null,
+  ): ResultRecord => ({
+    ...baseRecord(inst, model, env, loadMs),
+    status,
+    pp: null,
+    tg: null,
+    parallelTg: null,
+    memory: null,
+    warnings: [...(o.runWarnings ?? [])],
     error: { message, stderrTail: stderr ? tail(stderr) : null },
   });
 
@@ -136,45 +197,97 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
       ({ identity, vocab } = await identify(ref, path));
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      for (const inst of group) write(failRecord(inst, unknownIdentity(ref, ref.kind === "path" ? ref.path : null), o.env, "error", msg, null));
+      for (const inst of group)
+        write(failRecord(inst, unknownIdentity(ref, ref.kind === "path" ? ref.path : null), o.env, "error", msg, null));
       continue;
     }
     if (o.llamaBench) {
       for (const inst of group) {
         if (interrupted) break;
         progress.update(ref.label, `${inst.testId} (llama-bench)`, 0);
-        write(await runWithLlamaBench(o.llamaBench, inst, path, identity, { reps: o.repetitions.min, extraArgs: inst.llamaBenchArgs, timeoutSec: o.timeoutSec, runId: o.runId, suite: o.suiteName, env: o.env }));
+        write(
+          await runWithLlamaBench(o.llamaBench, inst, path, identity, {
+            reps: o.repetitions.min,
+            extraArgs: inst.llamaBenchArgs,
+            timeoutSec: o.timeoutSec,
+            runId: o.runId,
+            suite: o.suiteName,
+            env: o.env,
+          }),
+        );
       }
       continue;
     }
     let remaining = [...group];
     while (remaining.length && !interrupted) {
-      const outcome = await runWorker(remaining, { executor: o.executor, modelPath: path, vocab, seed: o.seed, warmup: o.warmup, repetitions: o.repetitions, backend: o.backend, idleBaselineSec, telemetryActive: !!sampler }, o.timeoutSec, (c) => { current = c; },
-        (inst, res, env, loadMs, ev) => { chain = chain.then(async () => {
-          if (sampler) await sampler.waitPast(ev.end);
-          let { pp, tg, parallelTg } = res;
-          let telemetry: ResultRecord["telemetry"] = { status: "unavailable", reason: telemetryReason ?? "no telemetry" };
-          pp = withEnergy(pp, sampler);
-          tg = withEnergy(tg, sampler);
-          parallelTg = withEnergy(parallelTg, sampler);
-          const nvml = [pp, tg, parallelTg].some((p) => p?.energyNotes?.includes("NVML total-energy counter"));
-          if (sampler) {
-            const t = instanceTelemetry(sampler, ev);
-            const processMiB = processVramMiB(sampler.bin, ev.pid);
-            telemetry = { status: "ok", reason: null, source: nvml ? "nvml" : t.source, idleWatts: t.idleWatts, vram: { ...t.vram, processMiB }, throttle: t.throttle, samplerRestarts: sampler.restarts, gpu: t.gpuInfo };
-          } else if (nvml) {
-            telemetry = { status: "ok", reason: "energy from NVML only (no nvidia-smi samples)", source: "nvml" };
-          }
-          const rec: ResultRecord = {
-            ...baseRecord(inst, identity, env, loadMs), status: "ok", pp, tg, parallelTg, memory: res.memory, telemetry,
-            params: { ...inst.params, threads: res.applied.threads, ubatch: res.applied.ubatch },
-            warnings: [...(o.runWarnings ?? []), ...res.warnings], error: null,
-          };
-          write(rec);
-        }); },
-        (inst, status, message, stderr, env) => { chain = chain.then(() => write(failRecord(inst, identity, env, status, message, stderr))); },
-        (key, phase, tps) => progress.update(`${ref.label}`, `${group.find((g) => g.key === key)?.testId ?? ""} ${phase}`, tps),
-        o.env, o.verbose ?? false);
+      const outcome = await runWorker(
+        remaining,
+        {
+          executor: o.executor,
+          modelPath: path,
+          vocab,
+          seed: o.seed,
+          warmup: o.warmup,
+          repetitions: o.repetitions,
+          backend: o.backend,
+          idleBaselineSec,
+          telemetryActive: !!sampler,
+        },
+        o.timeoutSec,
+        (c) => {
+          current = c;
+        },
+        (inst, res, env, loadMs, ev) => {
+          chain = chain.then(async () => {
+            if (sampler) await sampler.waitPast(ev.end);
+            let { pp, tg, parallelTg } = res;
+            let telemetry: ResultRecord["telemetry"] = {
+              status: "unavailable",
+              reason: telemetryReason ?? "no telemetry",
+            };
+            pp = withEnergy(pp, sampler);
+            tg = withEnergy(tg, sampler);
+            parallelTg = withEnergy(parallelTg, sampler);
+            const nvml = [pp, tg, parallelTg].some((p) => p?.energyNotes?.includes("NVML total-energy counter"));
+            if (sampler) {
+              const t = instanceTelemetry(sampler, ev);
+              const processMiB = processVramMiB(sampler.bin, ev.pid);
+              telemetry = {
+                status: "ok",
+                reason: null,
+                source: nvml ? "nvml" : t.source,
+                idleWatts: t.idleWatts,
+                vram: { ...t.vram, processMiB },
+                throttle: t.throttle,
+                samplerRestarts: sampler.restarts,
+                gpu: t.gpuInfo,
+              };
+            } else if (nvml) {
+              telemetry = { status: "ok", reason: "energy from NVML only (no nvidia-smi samples)", source: "nvml" };
+            }
+            const rec: ResultRecord = {
+              ...baseRecord(inst, identity, env, loadMs),
+              status: "ok",
+              pp,
+              tg,
+              parallelTg,
+              memory: res.memory,
+              telemetry,
+              params: { ...inst.params, threads: res.applied.threads, ubatch: res.applied.ubatch },
+              warnings: [...(o.runWarnings ?? []), ...res.warnings],
+              error: null,
+            };
+            write(rec);
+          });
+        },
+        (inst, status, message, stderr, env) => {
+          chain = chain.then(() => write(failRecord(inst, identity, env, status, message, stderr)));
+        },
+        (key, phase, tps) =>
+          progress.update(`${ref.label}`, `${group.find((g) => g.key === key)?.testId ?? ""} ${phase}`, tps),
+        o.env,
+        o.verbose ?? false,
+      );
       await chain;
       remaining = remaining.filter((i) => !outcome.finished.has(i.key));
       if (outcome.loadFailed) break;
@@ -186,14 +299,21 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   return { written, skipped: o.instances.length - todo.length, failed, interrupted, resultsPath };
 }
 
-interface WorkerOutcome { finished: Set<string>; loadFailed: boolean }
+interface WorkerOutcome {
+  finished: Set<string>;
+  loadFailed: boolean;
+}
 
 function runWorker(
-  instances: Instance[], options: WorkerOptions, timeoutSec: number, setCurrent: (c: ChildProcess | undefined) => void,
+  instances: Instance[],
+  options: WorkerOptions,
+  timeoutSec: number,
+  setCurrent: (c: ChildProcess | undefined) => void,
   onResult: (inst: Instance, res: InstanceResult, env: Env, loadMs: number | null, ev: InstanceEvents) => void,
   onFail: (inst: Instance, status: Status, message: string, stderr: string | null, env: Env) => void,
   onProgress: (key: string, phase: string, tps: number) => void,
-  baseEnv: Env, verbose: boolean,
+  baseEnv: Env,
+  verbose: boolean,
 ): Promise<WorkerOutcome> {
   return new Promise((resolve) => {
     const finished = new Set<string>();
@@ -210,11 +330,19 @@ function runWorker(
     let settled = false;
     const child = fork(WORKER, [], { stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "advanced" });
     setCurrent(child);
-    child.stdout?.on("data", (d: Buffer) => { if (verbose) process.stderr.write(d); });
-    child.stderr?.on("data", (d: Buffer) => { stderr = tail(stderr + d.toString(), 16000); if (verbose) process.stderr.write(d); });
+    child.stdout?.on("data", (d: Buffer) => {
+      if (verbose) process.stderr.write(d);
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr = tail(stderr + d.toString(), 16000);
+      if (verbose) process.stderr.write(d);
+    });
     const arm = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, timeoutSec * 1000);
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGKILL");
+      }, timeoutSec * 1000);
     };
     arm(); // covers loading too
     child.on("message", (m: WorkerToParent) => {
@@ -225,7 +353,10 @@ function runWorker(
           loadEv = m.events;
           break;
         case "loadFailed":
-          for (const inst of instances) { onFail(inst, m.oom ? "oom" : "error", `model load failed: ${m.message}`, stderr, env); finished.add(inst.key); }
+          for (const inst of instances) {
+            onFail(inst, m.oom ? "oom" : "error", `model load failed: ${m.message}`, stderr, env);
+            finished.add(inst.key);
+          }
           settled = true;
           clearTimeout(timer);
           resolve({ finished, loadFailed: true });
@@ -244,13 +375,25 @@ function runWorker(
           break;
         case "result": {
           const inst = byKey.get(m.key);
-          if (inst) { onResult(inst, m.result, env, loadMs, { ...loadEv, pid: child.pid, contextCreated: ctxCreated, start: instStart, end: epochNow() }); finished.add(m.key); }
+          if (inst) {
+            onResult(inst, m.result, env, loadMs, {
+              ...loadEv,
+              pid: child.pid,
+              contextCreated: ctxCreated,
+              start: instStart,
+              end: epochNow(),
+            });
+            finished.add(m.key);
+          }
           currentKey = undefined;
           break;
         }
         case "failed": {
           const inst = byKey.get(m.key);
-          if (inst) { onFail(inst, m.oom ? "oom" : "error", m.message, stderr, env); finished.add(m.key); }
+          if (inst) {
+            onFail(inst, m.oom ? "oom" : "error", m.message, stderr, env);
+            finished.add(m.key);
+          }
           currentKey = undefined;
           break;
         }
@@ -265,15 +408,35 @@ function runWorker(
       const victim = currentKey ? byKey.get(currentKey) : instances.find((i) => !finished.has(i.key));
       if (victim && !finished.has(victim.key)) {
         if (timedOut) onFail(victim, "timeout", `no result within ${timeoutSec} s (worker killed)`, stderr, env);
-        else if (signal === "SIGKILL" && !timedOut) { /* interrupted by the user: not recorded */ resolve({ finished, loadFailed: false }); return; }
-        else {
+        else if (signal === "SIGKILL" && !timedOut) {
+          /* interrupted by the user: not recorded */ resolve({ finished, loadFailed: false });
+          return;
+        } else {
           const oom = /out of memory|failed to allocate|std::bad_alloc/i.test(stderr);
-          onFail(victim, oom ? "oom" : "crash", `worker exited (${signal ?? `code ${code}`}) without a result${currentKey ? "" : " while loading the model"}`, stderr, env);
+          onFail(
+            victim,
+            oom ? "oom" : "crash",
+            `worker exited (${signal ?? `code ${code}`}) without a result${currentKey ? "" : " while loading the model"}`,
+            stderr,
+            env,
+          );
         }
         finished.add(victim.key);
         // a crash while loading dooms every instance of this model
         if (!currentKey && loadMs === null) {
-          for (const inst of instances) if (!finished.has(inst.key)) { onFail(inst, timedOut ? "timeout" : "crash", timedOut ? `model load took over ${timeoutSec} s (worker killed)` : "worker died while loading the model", stderr, env); finished.add(inst.key); }
+          for (const inst of instances)
+            if (!finished.has(inst.key)) {
+              onFail(
+                inst,
+                timedOut ? "timeout" : "crash",
+                timedOut
+                  ? `model load took over ${timeoutSec} s (worker killed)`
+                  : "worker died while loading the model",
+                stderr,
+                env,
+              );
+              finished.add(inst.key);
+            }
           resolve({ finished, loadFailed: true });
           return;
         }

@@ -12,7 +12,10 @@ import { statSync } from "node:fs";
 
 function send(m: WorkerToParent): Promise<void> {
   return new Promise((resolve) => {
-    if (!process.send) { resolve(); return; }
+    if (!process.send) {
+      resolve();
+      return;
+    }
     process.send(m, undefined, undefined, () => resolve());
   });
 }
@@ -20,10 +23,19 @@ function send(m: WorkerToParent): Promise<void> {
 async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void> {
   const o = msg.options;
   const first = msg.instances[0];
-  if (!first) { await send({ type: "done" }); return; }
+  if (!first) {
+    await send({ type: "done" });
+    return;
+  }
   let executor: Executor;
   if (o.executor === "mock") {
-    const size = (() => { try { return statSync(o.modelPath).size; } catch { return 1e8; } })();
+    const size = (() => {
+      try {
+        return statSync(o.modelPath).size;
+      } catch {
+        return 1e8;
+      }
+    })();
     const active = first.model.kind === "synth" && first.model.preset.includes("a1b") ? 0.25 : 1;
     executor = new MockExecutor(o.seed, size, active);
   } else {
@@ -61,7 +73,16 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
   for (const inst of msg.instances) {
     await send({ type: "started", key: inst.key });
     const p = inst.params;
-    const cfg: ContextConfig = { ctx: p.ctx, parallel: p.parallel, kvK: p.kvK, kvV: p.kvV, flashAttention: p.flashAttention, threads: p.threads, batch: p.batch, tgMode: p.tgMode };
+    const cfg: ContextConfig = {
+      ctx: p.ctx,
+      parallel: p.parallel,
+      kvK: p.kvK,
+      kvV: p.kvV,
+      flashAttention: p.flashAttention,
+      threads: p.threads,
+      batch: p.batch,
+      tgMode: p.tgMode,
+    };
     const key = JSON.stringify(cfg);
     try {
       if (!ctx || key !== ctxKey) {
@@ -71,13 +92,34 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
         ctxKey = key;
         await send({ type: "contextCreated", key: inst.key, t: epochNow() });
       }
-      const tasks = await runTasks(ctx, { pp: p.pp, tg: p.tg, depth: p.depth, parallel: p.parallel, tgMode: p.tgMode, energy, energyMinMs: o.telemetryActive || energy ? 1000 : 0, warmup: o.warmup, repetitions: o.repetitions }, o.vocab, o.seed + inst.index,
-        (phase, rep, tokPerSec) => { void send({ type: "progress", key: inst.key, phase, rep, tokPerSec }); });
+      const tasks = await runTasks(
+        ctx,
+        {
+          pp: p.pp,
+          tg: p.tg,
+          depth: p.depth,
+          parallel: p.parallel,
+          tgMode: p.tgMode,
+          energy,
+          energyMinMs: o.telemetryActive || energy ? 1000 : 0,
+          warmup: o.warmup,
+          repetitions: o.repetitions,
+        },
+        o.vocab,
+        o.seed + inst.index,
+        (phase, rep, tokPerSec) => {
+          void send({ type: "progress", key: inst.key, phase, rep, tokPerSec });
+        },
+      );
       const mem = await ctx.memory();
       const result: InstanceResult = {
         ...tasks,
         memory: { ...mem, rssBytes: process.memoryUsage.rss() },
-        applied: { threads: ctx.appliedThreads, ubatch: o.executor === "llama" ? p.batch : p.ubatch, flashAttention: p.flashAttention },
+        applied: {
+          threads: ctx.appliedThreads,
+          ubatch: o.executor === "llama" ? p.batch : p.ubatch,
+          flashAttention: p.flashAttention,
+        },
         warnings: p.tg > 0 ? [...ctx.warnings] : [],
       };
       await send({ type: "result", key: inst.key, result });
@@ -96,10 +138,13 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
 
 process.on("message", (m: ParentToWorker) => {
   if (m.type === "run") {
-    run(m).then(() => process.exit(0), async (e: unknown) => {
-      process.stderr.write(`worker: ${e instanceof Error ? e.stack : String(e)}\n`);
-      process.exit(1);
-    });
+    run(m).then(
+      () => process.exit(0),
+      async (e: unknown) => {
+        process.stderr.write(`worker: ${e instanceof Error ? e.stack : String(e)}\n`);
+        process.exit(1);
+      },
+    );
   }
 });
 

@@ -14,19 +14,31 @@ export function formatFacts(f: ModelFacts, path: string): string {
   ];
   if (f.recurrentLayers.length) lines.push(`  short-conv     ${f.recurrentLayers.length} blocks (L=${f.convLCache})`);
   lines.push("  tensor types:");
-  for (const r of f.histogram) lines.push(`    ${r.type.padEnd(6)} ${String(r.tensors).padStart(4)} tensors  ${fmtCount(r.params).padStart(8)} params  ${fmtBytes(r.bytes).padStart(11)}  ${r.bitsPerWeight.toFixed(2)} bpw`);
+  for (const r of f.histogram)
+    lines.push(
+      `    ${r.type.padEnd(6)} ${String(r.tensors).padStart(4)} tensors  ${fmtCount(r.params).padStart(8)} params  ${fmtBytes(r.bytes).padStart(11)}  ${r.bitsPerWeight.toFixed(2)} bpw`,
+    );
   return lines.join("\n") + "\n";
 }
 
 export function inspectCommand(): Command {
   return new Command("inspect")
-    .description("architecture, file type, parameters (total and active), tensor-type histogram and attention facts of a GGUF file")
+    .description(
+      "architecture, file type, parameters (total and active), tensor-type histogram and attention facts of a GGUF file",
+    )
     .argument("<file>", "GGUF model file (real or synthetic)")
     .option("--json", "print JSON (with the full tensor table)")
     .action(async (file: string, o: { json?: boolean }) => {
       const g = await readGguf(file, { skipArrays: true });
       const f = modelFacts(g);
-      if (o.json) process.stdout.write(JSON.stringify({ ...f, tensors: g.tensors.map(({ name, type, shape, bytes }) => ({ name, type, shape, bytes })) }, null, 2) + "\n");
+      if (o.json)
+        process.stdout.write(
+          JSON.stringify(
+            { ...f, tensors: g.tensors.map(({ name, type, shape, bytes }) => ({ name, type, shape, bytes })) },
+            null,
+            2,
+          ) + "\n",
+        );
       else process.stdout.write(formatFacts(f, file));
     });
 }

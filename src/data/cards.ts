@@ -1,13 +1,34 @@
 /** Common cards and their VRAM (GiB), for `fit` and the VRAM chart. Names match loosely (case and spaces ignored). */
-export interface Card { name: string; vramGiB: number }
+export interface Card {
+  name: string;
+  vramGiB: number;
+}
 
 export const CARDS: readonly Card[] = [
-  { name: "RTX 3060 12GB", vramGiB: 12 }, { name: "RTX 3060 Ti", vramGiB: 8 }, { name: "RTX 3070", vramGiB: 8 }, { name: "RTX 3080 10GB", vramGiB: 10 },
-  { name: "RTX 3080 12GB", vramGiB: 12 }, { name: "RTX 3090", vramGiB: 24 }, { name: "RTX 4060", vramGiB: 8 }, { name: "RTX 4060 Ti 8GB", vramGiB: 8 },
-  { name: "RTX 4060 Ti 16GB", vramGiB: 16 }, { name: "RTX 4070", vramGiB: 12 }, { name: "RTX 4070 Ti SUPER", vramGiB: 16 }, { name: "RTX 4080 SUPER", vramGiB: 16 },
-  { name: "RTX 4090", vramGiB: 24 }, { name: "RTX 5060 Ti 16GB", vramGiB: 16 }, { name: "RTX 5070", vramGiB: 12 }, { name: "RTX 5080", vramGiB: 16 },
-  { name: "RTX 5090", vramGiB: 32 }, { name: "A100 40GB", vramGiB: 40 }, { name: "A100 80GB", vramGiB: 80 }, { name: "H100 80GB", vramGiB: 80 },
-  { name: "H200", vramGiB: 141 }, { name: "L4", vramGiB: 24 }, { name: "T4", vramGiB: 16 }, { name: "Apple M-series 16GB (unified)", vramGiB: 16 },
+  { name: "RTX 3060 12GB", vramGiB: 12 },
+  { name: "RTX 3060 Ti", vramGiB: 8 },
+  { name: "RTX 3070", vramGiB: 8 },
+  { name: "RTX 3080 10GB", vramGiB: 10 },
+  { name: "RTX 3080 12GB", vramGiB: 12 },
+  { name: "RTX 3090", vramGiB: 24 },
+  { name: "RTX 4060", vramGiB: 8 },
+  { name: "RTX 4060 Ti 8GB", vramGiB: 8 },
+  { name: "RTX 4060 Ti 16GB", vramGiB: 16 },
+  { name: "RTX 4070", vramGiB: 12 },
+  { name: "RTX 4070 Ti SUPER", vramGiB: 16 },
+  { name: "RTX 4080 SUPER", vramGiB: 16 },
+  { name: "RTX 4090", vramGiB: 24 },
+  { name: "RTX 5060 Ti 16GB", vramGiB: 16 },
+  { name: "RTX 5070", vramGiB: 12 },
+  { name: "RTX 5080", vramGiB: 16 },
+  { name: "RTX 5090", vramGiB: 32 },
+  { name: "A100 40GB", vramGiB: 40 },
+  { name: "A100 80GB", vramGiB: 80 },
+  { name: "H100 80GB", vramGiB: 80 },
+  { name: "H200", vramGiB: 141 },
+  { name: "L4", vramGiB: 24 },
+  { name: "T4", vramGiB: 16 },
+  { name: "Apple M-series 16GB (unified)", vramGiB: 16 },
 ];
 
 const norm = (s: string): string => s.toLowerCase().replace(/geforce|nvidia|[\s_-]/g, "");

@@ -14,6 +14,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 export function svgToPng(svg: string, scale = 2): Buffer {
-  const r = new Resvg(svg, { fitTo: { mode: "zoom", value: scale }, background: "white", font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" } });
+  const r = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: scale },
+    background: "white",
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+  });
   return Buffer.from(r.render().asPng());
 }

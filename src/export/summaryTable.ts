@@ -15,8 +15,18 @@ export function summaryTable(records: readonly ResultRecord[]): string {
     r.testId,
     r.status === "ok" ? rate(r.pp) : "",
     r.status === "ok" ? rate(r.tg ?? r.parallelTg) : "",
-    r.status === "ok" ? String(Math.max(r.pp?.samplesMs.length ?? 0, r.tg?.samplesMs.length ?? 0, r.parallelTg?.samplesMs.length ?? 0)) : "",
+    r.status === "ok"
+      ? String(Math.max(r.pp?.samplesMs.length ?? 0, r.tg?.samplesMs.length ?? 0, r.parallelTg?.samplesMs.length ?? 0))
+      : "",
     r.status === "ok" ? "ok" : `**${r.status}**: ${(r.error?.message ?? "").split("\n")[0]!.slice(0, 80)}`,
   ]);
-  return mdTable(["model", "quant", "test", "pp tok/s (95% CI)", "tg tok/s (95% CI)", "n", "status"], rows, ["l", "l", "l", "r", "r", "r", "l"]);
+  return mdTable(["model", "quant", "test", "pp tok/s (95% CI)", "tg tok/s (95% CI)", "n", "status"], rows, [
+    "l",
+    "l",
+    "l",
+    "r",
+    "r",
+    "r",
+    "l",
+  ]);
 }

@@ -72,7 +72,13 @@ export function computeBufferBytes(f: FitFacts, cellsPerSeq: number, flashAttent
   return Math.max(output, attention);
 }
 
-export function fitRow(f: FitFacts, ctx: number, kv: string, fa: boolean, o: Pick<FitOptions, "parallel" | "batch" | "vramBytes" | "overheadBytes">): FitRow {
+export function fitRow(
+  f: FitFacts,
+  ctx: number,
+  kv: string,
+  fa: boolean,
+  o: Pick<FitOptions, "parallel" | "batch" | "vramBytes" | "overheadBytes">,
+): FitRow {
   const cellsPerSeq = pad256(ctx);
   const cells = cellsPerSeq * o.parallel;
   const weightsHost = f.tokEmbdBytes;
@@ -83,33 +89,57 @@ export function fitRow(f: FitFacts, ctx: number, kv: string, fa: boolean, o: Pic
   const total = weightsDevice + kvCache + recurrentState + compute + o.overheadBytes;
   let verdict: Verdict = "no card given";
   let freeBytes: number | null = null;
-  const invalid = !fa && !["f16", "bf16", "f32"].includes(kv) ? "llama.cpp refuses a quantized V cache without flash attention" : null;
+  const invalid =
+    !fa && !["f16", "bf16", "f32"].includes(kv)
+      ? "llama.cpp refuses a quantized V cache without flash attention"
+      : null;
   if (invalid) verdict = "not possible";
   else if (o.vramBytes !== null) {
     freeBytes = o.vramBytes - total;
     verdict = freeBytes < 0 ? "does not fit" : freeBytes < 0.05 * o.vramBytes ? "tight" : "fits";
   }
-  return { ctx, kv, flashAttention: fa, cells, weightsDevice, weightsHost, kvCache, recurrentState, compute, overhead: o.overheadBytes, total, verdict, freeBytes, invalid };
+  return {
+    ctx,
+    kv,
+    flashAttention: fa,
+    cells,
+    weightsDevice,
+    weightsHost,
+    kvCache,
+    recurrentState,
+    compute,
+    overhead: o.overheadBytes,
+    total,
+    verdict,
+    freeBytes,
+    invalid,
+  };
 }
 
-export function fit(f: FitFacts, o: FitOptions): { rows: FitRow[]; maxContext: { kv: string; flashAttention: boolean; ctx: number }[] } {
+export function fit(
+  f: FitFacts,
+  o: FitOptions,
+): { rows: FitRow[]; maxContext: { kv: string; flashAttention: boolean; ctx: number }[] } {
   for (const k of o.kvTypes) if (KV_TYPE_BYTES[k] === undefined) throw new Error(`unknown KV type ${k}`);
   const rows: FitRow[] = [];
-  for (const fa of o.flashAttention) for (const kv of o.kvTypes) for (const ctx of o.contexts) rows.push(fitRow(f, ctx, kv, fa, o));
+  for (const fa of o.flashAttention)
+    for (const kv of o.kvTypes) for (const ctx of o.contexts) rows.push(fitRow(f, ctx, kv, fa, o));
   const maxContext: { kv: string; flashAttention: boolean; ctx: number }[] = [];
   if (o.vramBytes !== null) {
-    for (const fa of o.flashAttention) for (const kv of o.kvTypes) {
-      if (fitRow(f, 256, kv, fa, o).invalid) continue;
-      // largest context (a multiple of 256) whose total fits
-      let lo = 0;
-      let hi = 16384;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (fitRow(f, mid * 256, kv, fa, o).total <= o.vramBytes) lo = mid; else hi = mid - 1;
+    for (const fa of o.flashAttention)
+      for (const kv of o.kvTypes) {
+        if (fitRow(f, 256, kv, fa, o).invalid) continue;
+        // largest context (a multiple of 256) whose total fits
+        let lo = 0;
+        let hi = 16384;
+        while (lo < hi) {
+          const mid = Math.ceil((lo + hi) / 2);
+          if (fitRow(f, mid * 256, kv, fa, o).total <= o.vramBytes) lo = mid;
+          else hi = mid - 1;
+        }
+        const ctxMax = lo * 256;
+        maxContext.push({ kv, flashAttention: fa, ctx: ctxMax });
       }
-      const ctxMax = lo * 256;
-      maxContext.push({ kv, flashAttention: fa, ctx: ctxMax });
-    }
   }
   return { rows, maxContext };
 }

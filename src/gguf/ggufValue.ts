@@ -1,5 +1,17 @@
 /** GGUF metadata values (the subset of value types moebench writes; the reader handles all of them). */
-export type GgufScalarType = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "bool" | "string" | "u64" | "i64" | "f64";
+export type GgufScalarType =
+  | "u8"
+  | "i8"
+  | "u16"
+  | "i16"
+  | "u32"
+  | "i32"
+  | "f32"
+  | "bool"
+  | "string"
+  | "u64"
+  | "i64"
+  | "f64";
 
 export type GgufValue =
   | { type: Exclude<GgufScalarType, "string" | "bool">; value: number }
@@ -8,9 +20,35 @@ export type GgufValue =
   | { type: "array"; itemType: GgufScalarType; value: (number | string | boolean)[] };
 
 export const GGUF_TYPE_IDS: Readonly<Record<GgufScalarType | "array", number>> = {
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 };
-export const GGUF_TYPE_NAMES: readonly (GgufScalarType | "array")[] = ["u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64", "i64", "f64"];
+export const GGUF_TYPE_NAMES: readonly (GgufScalarType | "array")[] = [
+  "u8",
+  "i8",
+  "u16",
+  "i16",
+  "u32",
+  "i32",
+  "f32",
+  "bool",
+  "string",
+  "array",
+  "u64",
+  "i64",
+  "f64",
+];
 
 /** Growable little-endian byte builder for GGUF headers. */
 export class ByteSink {
@@ -24,11 +62,31 @@ export class ByteSink {
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
-  u8(v: number): void { this.ensure(1); this.buf.writeUInt8(v, this.length); this.length += 1; }
-  u32(v: number): void { this.ensure(4); this.buf.writeUInt32LE(v, this.length); this.length += 4; }
-  i32(v: number): void { this.ensure(4); this.buf.writeInt32LE(v, this.length); this.length += 4; }
-  u64(v: number | bigint): void { this.ensure(8); this.buf.writeBigUInt64LE(BigInt(v), this.length); this.length += 8; }
-  f32(v: number): void { this.ensure(4); this.buf.writeFloatLE(v, this.length); this.length += 4; }
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf.writeUInt8(v, this.length);
+    this.length += 1;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.length);
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(v, this.length);
+    this.length += 4;
+  }
+  u64(v: number | bigint): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(BigInt(v), this.length);
+    this.length += 8;
+  }
+  f32(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatLE(v, this.length);
+    this.length += 4;
+  }
   str(s: string): void {
     const b = Buffer.from(s, "utf8");
     this.u64(b.length);
@@ -38,18 +96,52 @@ export class ByteSink {
   }
   scalar(type: GgufScalarType, v: number | string | boolean): void {
     switch (type) {
-      case "u8": this.u8(Number(v)); break;
-      case "i8": this.ensure(1); this.buf.writeInt8(Number(v), this.length); this.length += 1; break;
-      case "u16": this.ensure(2); this.buf.writeUInt16LE(Number(v), this.length); this.length += 2; break;
-      case "i16": this.ensure(2); this.buf.writeInt16LE(Number(v), this.length); this.length += 2; break;
-      case "u32": this.u32(Number(v)); break;
-      case "i32": this.i32(Number(v)); break;
-      case "f32": this.f32(Number(v)); break;
-      case "bool": this.u8(v ? 1 : 0); break;
-      case "string": this.str(String(v)); break;
-      case "u64": this.u64(BigInt(Number(v))); break;
-      case "i64": this.ensure(8); this.buf.writeBigInt64LE(BigInt(Number(v)), this.length); this.length += 8; break;
-      case "f64": this.ensure(8); this.buf.writeDoubleLE(Number(v), this.length); this.length += 8; break;
+      case "u8":
+        this.u8(Number(v));
+        break;
+      case "i8":
+        this.ensure(1);
+        this.buf.writeInt8(Number(v), this.length);
+        this.length += 1;
+        break;
+      case "u16":
+        this.ensure(2);
+        this.buf.writeUInt16LE(Number(v), this.length);
+        this.length += 2;
+        break;
+      case "i16":
+        this.ensure(2);
+        this.buf.writeInt16LE(Number(v), this.length);
+        this.length += 2;
+        break;
+      case "u32":
+        this.u32(Number(v));
+        break;
+      case "i32":
+        this.i32(Number(v));
+        break;
+      case "f32":
+        this.f32(Number(v));
+        break;
+      case "bool":
+        this.u8(v ? 1 : 0);
+        break;
+      case "string":
+        this.str(String(v));
+        break;
+      case "u64":
+        this.u64(BigInt(Number(v)));
+        break;
+      case "i64":
+        this.ensure(8);
+        this.buf.writeBigInt64LE(BigInt(Number(v)), this.length);
+        this.length += 8;
+        break;
+      case "f64":
+        this.ensure(8);
+        this.buf.writeDoubleLE(Number(v), this.length);
+        this.length += 8;
+        break;
     }
   }
   value(v: GgufValue): void {
@@ -68,5 +160,7 @@ export class ByteSink {
     this.buf.fill(0, this.length, this.length + n);
     this.length += n;
   }
-  bytes(): Buffer { return this.buf.subarray(0, this.length); }
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
 }

@@ -26,7 +26,10 @@ export interface WriteResult {
 const align = (n: number): number => Math.ceil(n / GGUF_ALIGNMENT) * GGUF_ALIGNMENT;
 
 /** The GGUF header (magic, KV metadata, tensor infos, padding) and each tensor's data offset. */
-export function encodeHeader(kv: readonly [string, GgufValue][], tensors: readonly TensorToWrite[]): { header: Buffer; offsets: number[]; sizes: number[] } {
+export function encodeHeader(
+  kv: readonly [string, GgufValue][],
+  tensors: readonly TensorToWrite[],
+): { header: Buffer; offsets: number[]; sizes: number[] } {
   const s = new ByteSink();
   s.u32(0x46554747); // "GGUF"
   s.u32(3);
@@ -58,7 +61,13 @@ export function encodeHeader(kv: readonly [string, GgufValue][], tensors: readon
  * Write a GGUF file: streamed tensor by tensor with bounded memory, into a temporary name in the
  * same folder, renamed onto `path` only when complete. `sparse` leaves the data as a hole (zeros).
  */
-export async function writeGguf(path: string, kv: readonly [string, GgufValue][], tensors: readonly TensorToWrite[], data: TensorData, opts: { sparse?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<WriteResult> {
+export async function writeGguf(
+  path: string,
+  kv: readonly [string, GgufValue][],
+  tensors: readonly TensorToWrite[],
+  data: TensorData,
+  opts: { sparse?: boolean; onProgress?: (done: number, total: number) => void } = {},
+): Promise<WriteResult> {
   const { header, offsets, sizes } = encodeHeader(kv, tensors);
   const dataBytes = tensors.length ? align(offsets[offsets.length - 1]! + sizes[sizes.length - 1]!) : 0;
   const total = header.length + dataBytes;
@@ -105,7 +114,10 @@ export async function writeGguf(path: string, kv: readonly [string, GgufValue][]
       for (let i = 0; i < tensors.length; i++) {
         const t = tensors[i]!;
         const start = header.length + offsets[i]!;
-        if (pos < start) { await push(zeros.subarray(0, start - pos)); pos = start; }
+        if (pos < start) {
+          await push(zeros.subarray(0, start - pos));
+          pos = start;
+        }
         let got = 0;
         for (const chunk of data(t, sizes[i]!)) {
           await push(chunk);
@@ -133,8 +145,14 @@ export async function writeGguf(path: string, kv: readonly [string, GgufValue][]
 
 function fsError(e: unknown, path: string): Error {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === "ENOSPC") return new MoebenchError(`${path}: disk full while writing`, "free space or write elsewhere with -o; nothing was left under that name");
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS") return new MoebenchError(`${path}: not writable (${code})`, "choose a writable folder with -o");
-  if (code === "ENOENT") return new MoebenchError(`${path}: folder does not exist`, "create it first or choose another -o");
+  if (code === "ENOSPC")
+    return new MoebenchError(
+      `${path}: disk full while writing`,
+      "free space or write elsewhere with -o; nothing was left under that name",
+    );
+  if (code === "EACCES" || code === "EPERM" || code === "EROFS")
+    return new MoebenchError(`${path}: not writable (${code})`, "choose a writable folder with -o");
+  if (code === "ENOENT")
+    return new MoebenchError(`${path}: folder does not exist`, "create it first or choose another -o");
   return e instanceof Error ? e : new Error(String(e));
 }

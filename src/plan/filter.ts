@@ -20,19 +20,28 @@ const FIELDS: Record<string, (i: Instance) => string> = {
  * matches a regular expression; bare text matches a substring of the instance key.
  */
 export function parseFilter(expr: string): (i: Instance) => boolean {
-  const conds = expr.split(",").map((s) => s.trim()).filter(Boolean).map((c) => {
-    const m = /^(\w+)\s*(=|~)\s*(.+)$/.exec(c);
-    if (!m) return (i: Instance) => i.key.includes(c);
-    const [, field, op, val] = m as unknown as [string, string, string, string];
-    const get = FIELDS[field];
-    if (!get) throw new MoebenchError(`--filter: unknown field "${field}"`, `fields: ${Object.keys(FIELDS).join(", ")}`);
-    if (op === "~") {
-      let re: RegExp;
-      try { re = new RegExp(val); } catch { throw new MoebenchError(`--filter: bad regular expression ${val}`); }
-      return (i: Instance) => re.test(get(i));
-    }
-    if (field === "model") return (i: Instance) => get(i).includes(val);
-    return (i: Instance) => get(i) === val;
-  });
+  const conds = expr
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((c) => {
+      const m = /^(\w+)\s*(=|~)\s*(.+)$/.exec(c);
+      if (!m) return (i: Instance) => i.key.includes(c);
+      const [, field, op, val] = m as unknown as [string, string, string, string];
+      const get = FIELDS[field];
+      if (!get)
+        throw new MoebenchError(`--filter: unknown field "${field}"`, `fields: ${Object.keys(FIELDS).join(", ")}`);
+      if (op === "~") {
+        let re: RegExp;
+        try {
+          re = new RegExp(val);
+        } catch {
+          throw new MoebenchError(`--filter: bad regular expression ${val}`);
+        }
+        return (i: Instance) => re.test(get(i));
+      }
+      if (field === "model") return (i: Instance) => get(i).includes(val);
+      return (i: Instance) => get(i) === val;
+    });
   return (i) => conds.every((c) => c(i));
 }

@@ -14,14 +14,34 @@ export function parseHfUri(uri: string): boolean {
 function synthRef(spec: string, at: string, file: string, scaleOverride?: string, label?: string): ModelRef {
   const parts = spec.split(":");
   const [preset, quant, scale] = parts;
-  if (!preset || !quant || parts.length > 3) throw new MoebenchError(`${file}: ${at}: "synth:${spec}" must be synth:<preset>:<quant>[:<scale>]`, "e.g. synth:lfm2-8b-a1b:Q4_K_M:small");
+  if (!preset || !quant || parts.length > 3)
+    throw new MoebenchError(
+      `${file}: ${at}: "synth:${spec}" must be synth:<preset>:<quant>[:<scale>]`,
+      "e.g. synth:lfm2-8b-a1b:Q4_K_M:small",
+    );
   let p: string, q: string;
-  try { p = resolvePreset(preset); } catch (e) { throw new MoebenchError(`${file}: ${at}: ${(e as Error).message}`, (e as MoebenchError).hint); }
-  try { q = resolveQuant(quant); } catch (e) { throw new MoebenchError(`${file}: ${at}: ${(e as Error).message}`, (e as MoebenchError).hint); }
+  try {
+    p = resolvePreset(preset);
+  } catch (e) {
+    throw new MoebenchError(`${file}: ${at}: ${(e as Error).message}`, (e as MoebenchError).hint);
+  }
+  try {
+    q = resolveQuant(quant);
+  } catch (e) {
+    throw new MoebenchError(`${file}: ${at}: ${(e as Error).message}`, (e as MoebenchError).hint);
+  }
   const s = scaleOverride ?? scale ?? "full";
-  if (!["full", "small", "tiny"].includes(s)) throw new MoebenchError(`${file}: ${at}: scale "${s}" is not one of full, small, tiny`);
+  if (!["full", "small", "tiny"].includes(s))
+    throw new MoebenchError(`${file}: ${at}: scale "${s}" is not one of full, small, tiny`);
   const ref = `synth:${p}:${q}:${s}`;
-  return { kind: "synth", ref, label: label ?? `${p}${s === "full" ? "" : `-${s}`} ${q}`, preset: p, quant: q, scale: s as "full" | "small" | "tiny" };
+  return {
+    kind: "synth",
+    ref,
+    label: label ?? `${p}${s === "full" ? "" : `-${s}`} ${q}`,
+    preset: p,
+    quant: q,
+    scale: s as "full" | "small" | "tiny",
+  };
 }
 
 /** Resolve suite model entries (sweeping `quants`), checking files exist and URIs parse. */
@@ -33,7 +53,11 @@ export function resolveModels(entries: readonly ModelEntry[], suiteFile: string,
     if (typeof e === "string") {
       if (e.startsWith("synth:")) out.push(synthRef(e.slice(6), at, suiteFile));
       else if (e.startsWith("hf:")) {
-        if (!parseHfUri(e)) throw new MoebenchError(`${suiteFile}: ${at}: malformed hf: URI "${e}"`, "use hf:<user>/<repo>:<quant> or hf:<user>/<repo>/<file>.gguf");
+        if (!parseHfUri(e))
+          throw new MoebenchError(
+            `${suiteFile}: ${at}: malformed hf: URI "${e}"`,
+            "use hf:<user>/<repo>:<quant> or hf:<user>/<repo>/<file>.gguf",
+          );
         out.push({ kind: "hf", ref: e, label: e.slice(3), uri: e });
       } else out.push(pathRef(e, at, suiteFile, base));
       return;
@@ -44,7 +68,11 @@ export function resolveModels(entries: readonly ModelEntry[], suiteFile: string,
       else quants.forEach((q, j) => out.push(synthRef(`${e.synth}:${q}`, `${at}.quants[${j}]`, suiteFile, e.scale)));
     } else if (e.hf) {
       const uri = e.hf.startsWith("hf:") ? e.hf : `hf:${e.hf}`;
-      if (!parseHfUri(uri)) throw new MoebenchError(`${suiteFile}: ${at}.hf: malformed hf: URI "${e.hf}"`, "use <user>/<repo>:<quant> or <user>/<repo>/<file>.gguf");
+      if (!parseHfUri(uri))
+        throw new MoebenchError(
+          `${suiteFile}: ${at}.hf: malformed hf: URI "${e.hf}"`,
+          "use <user>/<repo>:<quant> or <user>/<repo>/<file>.gguf",
+        );
       out.push({ kind: "hf", ref: uri, label: e.label ?? uri.slice(3), uri });
     } else if (e.path) {
       out.push(pathRef(e.path, `${at}.path`, suiteFile, base, e.label));
@@ -55,7 +83,11 @@ export function resolveModels(entries: readonly ModelEntry[], suiteFile: string,
 
 function pathRef(p: string, at: string, file: string, base: string, label?: string): ModelRef {
   const abs = isAbsolute(p) ? p : resolve(base, p);
-  if (!existsSync(abs)) throw new MoebenchError(`${file}: ${at}: model file ${p} does not exist (looked at ${abs})`, "fix the path, or use synth:<preset>:<quant> / hf:<user>/<repo>:<quant>");
+  if (!existsSync(abs))
+    throw new MoebenchError(
+      `${file}: ${at}: model file ${p} does not exist (looked at ${abs})`,
+      "fix the path, or use synth:<preset>:<quant> / hf:<user>/<repo>:<quant>",
+    );
   if (!statSync(abs).isFile()) throw new MoebenchError(`${file}: ${at}: ${p} is not a file`);
   return { kind: "path", ref: abs, label: label ?? basename(abs, ".gguf"), path: abs };
 }

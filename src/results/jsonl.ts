@@ -22,7 +22,8 @@ export interface ReadOptions {
 
 /** Read and validate a results.jsonl; errors name the file, the line and the field. */
 export function readJsonl(path: string, opts: ReadOptions = { tolerateTornTail: true }): ResultRecord[] {
-  if (!existsSync(path)) throw new MoebenchError(`${path}: no such results file`, "pass a run folder containing results.jsonl");
+  if (!existsSync(path))
+    throw new MoebenchError(`${path}: no such results file`, "pass a run folder containing results.jsonl");
   const text = readFileSync(path, "utf8");
   const lines = text.split("\n");
   const out: ResultRecord[] = [];
@@ -34,20 +35,31 @@ export function readJsonl(path: string, opts: ReadOptions = { tolerateTornTail: 
     try {
       obj = JSON.parse(line);
     } catch {
-      if (isLast && opts.tolerateTornTail) { opts.onWarning?.(`${path}:${i + 1}: incomplete last line skipped (the run was interrupted while writing)`); continue; }
-      throw new MoebenchError(`${path}:${i + 1}: not valid JSON`, "the file is corrupt; remove that line or re-run the instance");
+      if (isLast && opts.tolerateTornTail) {
+        opts.onWarning?.(`${path}:${i + 1}: incomplete last line skipped (the run was interrupted while writing)`);
+        continue;
+      }
+      throw new MoebenchError(
+        `${path}:${i + 1}: not valid JSON`,
+        "the file is corrupt; remove that line or re-run the instance",
+      );
     }
     const v = (obj as { schemaVersion?: unknown }).schemaVersion;
     if (v !== SCHEMA_VERSION) {
-      throw new MoebenchError(`${path}:${i + 1}: schemaVersion ${JSON.stringify(v)} is not supported (this moebench reads ${SCHEMA_VERSION})`, "use the moebench version that wrote it, or re-run the suite");
+      throw new MoebenchError(
+        `${path}:${i + 1}: schemaVersion ${JSON.stringify(v)} is not supported (this moebench reads ${SCHEMA_VERSION})`,
+        "use the moebench version that wrote it, or re-run the suite",
+      );
     }
     const r = ResultRecord.safeParse(obj);
     if (!r.success) {
       const iss = r.error.issues[0]!;
-      throw new MoebenchError(`${path}:${i + 1}: field ${iss.path.join(".") || "(record)"}: ${iss.message}`, "the record does not match the results schema");
+      throw new MoebenchError(
+        `${path}:${i + 1}: field ${iss.path.join(".") || "(record)"}: ${iss.message}`,
+        "the record does not match the results schema",
+      );
     }
     out.push(r.data);
   }
   return out;
 }
-

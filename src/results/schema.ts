@@ -48,7 +48,12 @@ export const InstanceParams = z.object({
 });
 export type InstanceParams = z.infer<typeof InstanceParams>;
 
-export const GpuInfo = z.object({ name: z.string(), uuid: z.string().nullable(), driver: z.string().nullable(), vramBytes: z.number().nullable() });
+export const GpuInfo = z.object({
+  name: z.string(),
+  uuid: z.string().nullable(),
+  driver: z.string().nullable(),
+  vramBytes: z.number().nullable(),
+});
 
 export const Env = z.object({
   llamaCppRelease: z.string().nullable(),
@@ -86,7 +91,14 @@ export const Phase = z.object({
    * when the measured repetitions together last under ~1 s and telemetry is on, the same operation is
    * repeated back to back (untimed for speed) until the windows add up to 1 s, for the energy figure only
    */
-  energyPass: z.object({ tokens: z.number(), windowsEpochMs: z.array(z.tuple([z.number(), z.number()])), nvmlJoules: z.array(z.number().nullable()).optional(), joules: z.number().nullable().optional() }).optional(),
+  energyPass: z
+    .object({
+      tokens: z.number(),
+      windowsEpochMs: z.array(z.tuple([z.number(), z.number()])),
+      nvmlJoules: z.array(z.number().nullable()).optional(),
+      joules: z.number().nullable().optional(),
+    })
+    .optional(),
   /** energy caveats: windows under 1 s, sampling gaps, power.draw (1 s average) used instead of power.draw.instant */
   energyNotes: z.array(z.string()).optional(),
 });
@@ -102,26 +114,39 @@ export const Telemetry = z.object({
   /** throttling seen during the instance (power cap, thermal) */
   throttle: z.array(z.string()).optional(),
   samplerRestarts: z.number().optional(),
-  gpu: z.object({ name: z.string().nullable(), uuid: z.string().nullable(), driver: z.string().nullable(), memoryTotalMiB: z.number().nullable() }).nullable().optional(),
-  vram: z.object({
-    beforeLoadMiB: z.number().nullable(),
-    afterLoadMiB: z.number().nullable(),
-    afterContextMiB: z.number().nullable(),
-    peakMiB: z.number().nullable(),
-    /** the worker process's own VRAM (nvidia-smi --query-compute-apps) at the end of the instance */
-    processMiB: z.number().nullable().optional(),
-  }).nullable().optional(),
+  gpu: z
+    .object({
+      name: z.string().nullable(),
+      uuid: z.string().nullable(),
+      driver: z.string().nullable(),
+      memoryTotalMiB: z.number().nullable(),
+    })
+    .nullable()
+    .optional(),
+  vram: z
+    .object({
+      beforeLoadMiB: z.number().nullable(),
+      afterLoadMiB: z.number().nullable(),
+      afterContextMiB: z.number().nullable(),
+      peakMiB: z.number().nullable(),
+      /** the worker process's own VRAM (nvidia-smi --query-compute-apps) at the end of the instance */
+      processMiB: z.number().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
-export const Memory = z.object({
-  /** node-llama-cpp's own view (getVramState); all zeros on CPU */
-  vramUsedBytes: z.number().nullable(),
-  vramTotalBytes: z.number().nullable(),
-  /** context state size reported by node-llama-cpp */
-  contextStateBytes: z.number().nullable(),
-  /** resident set of the worker after the context exists */
-  rssBytes: z.number().nullable(),
-}).nullable();
+export const Memory = z
+  .object({
+    /** node-llama-cpp's own view (getVramState); all zeros on CPU */
+    vramUsedBytes: z.number().nullable(),
+    vramTotalBytes: z.number().nullable(),
+    /** context state size reported by node-llama-cpp */
+    contextStateBytes: z.number().nullable(),
+    /** resident set of the worker after the context exists */
+    rssBytes: z.number().nullable(),
+  })
+  .nullable();
 
 export const ResultRecord = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
@@ -145,14 +170,27 @@ export const ResultRecord = z.object({
   warnings: z.array(z.string()),
   error: z.object({ message: z.string(), stderrTail: z.string().nullable() }).nullable(),
   /** serving benchmarks over HTTP: one record per endpoint × concurrency level */
-  serving: z.object({
-    kind: z.string(), url: z.string(), concurrency: z.number(), requests: z.number(), ok: z.number(), failed: z.number(),
-    wallMs: z.number(), aggregateTokPerSec: z.number(),
-    ttftMs: Pct.nullable(), itlMs: Pct.nullable(), e2eMs: Pct.nullable(), outputTokPerSec: Pct.nullable(),
-    /** the server's own timings where it reports them (llama-server timings, Ollama durations) */
-    serverPromptTokPerSec: Pct.nullable(), serverGenTokPerSec: Pct.nullable(), promptTokens: z.number().nullable(),
-    errors: z.array(z.string()),
-  }).optional(),
+  serving: z
+    .object({
+      kind: z.string(),
+      url: z.string(),
+      concurrency: z.number(),
+      requests: z.number(),
+      ok: z.number(),
+      failed: z.number(),
+      wallMs: z.number(),
+      aggregateTokPerSec: z.number(),
+      ttftMs: Pct.nullable(),
+      itlMs: Pct.nullable(),
+      e2eMs: Pct.nullable(),
+      outputTokPerSec: Pct.nullable(),
+      /** the server's own timings where it reports them (llama-server timings, Ollama durations) */
+      serverPromptTokPerSec: Pct.nullable(),
+      serverGenTokPerSec: Pct.nullable(),
+      promptTokens: z.number().nullable(),
+      errors: z.array(z.string()),
+    })
+    .optional(),
   /** fields from imported tools that moebench has no column for (kept, never dropped) */
   extra: z.record(z.string(), z.unknown()).optional(),
 });

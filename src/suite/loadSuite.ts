@@ -14,10 +14,17 @@ export function parseSuite(text: string, file: string): Suite & { name: string }
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
-    throw new MoebenchError(`${file}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]}`, "fix the YAML");
+    throw new MoebenchError(
+      `${file}${pos ? `:${pos.line}:${pos.col}` : ""}: YAML syntax error: ${e.message.split("\n")[0]}`,
+      "fix the YAML",
+    );
   }
   const raw = doc.toJS() as unknown;
-  if (raw === null || typeof raw !== "object") throw new MoebenchError(`${file}: a suite is a YAML mapping with at least a models: list`, "see suites/default.yaml");
+  if (raw === null || typeof raw !== "object")
+    throw new MoebenchError(
+      `${file}: a suite is a YAML mapping with at least a models: list`,
+      "see suites/default.yaml",
+    );
   const r = SuiteSchema.safeParse(raw);
   if (!r.success) {
     const iss = r.error.issues[0]!;
@@ -35,6 +42,7 @@ export function parseSuite(text: string, file: string): Suite & { name: string }
 }
 
 export function loadSuite(file: string): Suite & { name: string } {
-  if (!existsSync(file)) throw new MoebenchError(`${file}: no such suite file`, "pass a path to a .yaml suite, e.g. suites/default.yaml");
+  if (!existsSync(file))
+    throw new MoebenchError(`${file}: no such suite file`, "pass a path to a .yaml suite, e.g. suites/default.yaml");
   return parseSuite(readFileSync(file, "utf8"), file);
 }

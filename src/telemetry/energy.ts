@@ -4,7 +4,10 @@
  * area is still interpolated, but the figure is marked); windows under 1 s are low-confidence.
  * NVML's total-energy counter (mJ) is preferred where present: energyFromCounter handles wrap-around.
  */
-export interface PowerSample { t: number; w: number }
+export interface PowerSample {
+  t: number;
+  w: number;
+}
 
 export interface WindowEnergy {
   joules: number;
@@ -32,10 +35,25 @@ export function sampleInterval(samples: readonly PowerSample[]): number {
 }
 
 /** Energy over [from, to] (ms) from time-sorted samples. */
-export function integrateWindow(samples: readonly PowerSample[], from: number, to: number, intervalMs = sampleInterval(samples)): WindowEnergy {
+export function integrateWindow(
+  samples: readonly PowerSample[],
+  from: number,
+  to: number,
+  intervalMs = sampleInterval(samples),
+): WindowEnergy {
   const reasons: string[] = [];
   const seconds = (to - from) / 1000;
-  if (!(to > from)) return { joules: 0, meanW: NaN, peakW: NaN, seconds: 0, samples: 0, gaps: [], lowConfidence: true, reasons: ["empty window"] };
+  if (!(to > from))
+    return {
+      joules: 0,
+      meanW: NaN,
+      peakW: NaN,
+      seconds: 0,
+      samples: 0,
+      gaps: [],
+      lowConfidence: true,
+      reasons: ["empty window"],
+    };
   // the samples that bracket and fill the window
   let lo = 0;
   while (lo + 1 < samples.length && samples[lo + 1]!.t <= from) lo++;
@@ -44,7 +62,16 @@ export function integrateWindow(samples: readonly PowerSample[], from: number, t
   const a = samples[lo];
   const b = samples[hi];
   if (!a || !b || a.t > from || b.t < to) {
-    return { joules: NaN, meanW: NaN, peakW: NaN, seconds, samples: 0, gaps: [], lowConfidence: true, reasons: ["no samples cover the window"] };
+    return {
+      joules: NaN,
+      meanW: NaN,
+      peakW: NaN,
+      seconds,
+      samples: 0,
+      gaps: [],
+      lowConfidence: true,
+      reasons: ["no samples cover the window"],
+    };
   }
   const pts: PowerSample[] = [];
   pts.push({ t: from, w: lo + 1 < samples.length ? interp(a, samples[lo + 1]!, from) : a.w });
@@ -66,7 +93,16 @@ export function integrateWindow(samples: readonly PowerSample[], from: number, t
   }
   if (gaps.length) reasons.push(`${gaps.length} gap(s) longer than 3× the ${intervalMs.toFixed(0)} ms interval`);
   if (seconds < 1) reasons.push(`window of ${(seconds * 1000).toFixed(0)} ms is under 1 s`);
-  return { joules, meanW: joules / seconds, peakW: peak, seconds, samples: hi - lo + 1, gaps, lowConfidence: reasons.length > 0, reasons };
+  return {
+    joules,
+    meanW: joules / seconds,
+    peakW: peak,
+    seconds,
+    samples: hi - lo + 1,
+    gaps,
+    lowConfidence: reasons.length > 0,
+    reasons,
+  };
 }
 
 /** Joules between two readings of NVML's total-energy counter (mJ, unsigned 64-bit: wraps at 2^64). */

@@ -11,13 +11,25 @@ import { parseQueryCsv } from "./nvidiaSmi/parseCsv.js";
 /** One process's VRAM (MiB) from `nvidia-smi --query-compute-apps`, or null. */
 export function processVramMiB(bin: string, pid: number | undefined): number | null {
   if (!pid) return null;
-  const r = spawnSync(bin, ["--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"], { encoding: "utf8", timeout: 5000 });
+  const r = spawnSync(bin, ["--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"], {
+    encoding: "utf8",
+    timeout: 5000,
+  });
   if (r.status !== 0 || !r.stdout) return null;
   const row = parseQueryCsv(r.stdout, { fields: ["pid", "used_memory"] }).rows.find((x) => x.pid === pid);
   return row && typeof row.used_memory === "number" ? row.used_memory : null;
 }
 
-export interface InstanceEvents { pid?: number; loadStart?: number; loadEnd?: number; idleStart?: number; idleEnd?: number; contextCreated?: number; start: number; end: number }
+export interface InstanceEvents {
+  pid?: number;
+  loadStart?: number;
+  loadEnd?: number;
+  idleStart?: number;
+  idleEnd?: number;
+  contextCreated?: number;
+  start: number;
+  end: number;
+}
 
 const THROTTLE_FIELDS: Record<string, string> = {
   "clocks_event_reasons.sw_power_cap": "power cap (SW)",
@@ -28,7 +40,8 @@ const THROTTLE_FIELDS: Record<string, string> = {
 
 export function throttleSeen(rows: readonly SampleRow[]): string[] {
   const out = new Set<string>();
-  for (const r of rows) for (const [f, label] of Object.entries(THROTTLE_FIELDS)) if (r.v[f] === "Active") out.add(label);
+  for (const r of rows)
+    for (const [f, label] of Object.entries(THROTTLE_FIELDS)) if (r.v[f] === "Active") out.add(label);
   return [...out];
 }
 
@@ -38,28 +51,50 @@ export function withEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefine
   // the energy pass: NVML where every reading is there, else the trapezoid over its windows
   const pass = q.energyPass;
   let joules: number | null = null;
-  if (pass.nvmlJoules?.length && pass.nvmlJoules.every((j) => j !== null && j > 0)) joules = pass.nvmlJoules.reduce<number>((s, j) => s + (j ?? 0), 0);
+  if (pass.nvmlJoules?.length && pass.nvmlJoules.every((j) => j !== null && j > 0))
+    joules = pass.nvmlJoules.reduce<number>((s, j) => s + (j ?? 0), 0);
   else if (sampler) {
     const { samples } = sampler.power(gpu);
     const each = pass.windowsEpochMs.map(([a, b]) => integrateWindow(samples, a, b, sampleInterval(samples)).joules);
     joules = each.every(Number.isFinite) ? each.reduce((s, j) => s + j, 0) : null;
   }
   const notes = (q.energyNotes ?? []).filter((n) => !/under 1 s|< 1 s/.test(n));
-  return { ...q, energyPass: { ...pass, joules }, energyNotes: [...notes, `tokens per joule from ${pass.windowsEpochMs.length} back-to-back repetitions (${pass.tokens} tokens) covering ≥ 1 s`] };
+  return {
+    ...q,
+    energyPass: { ...pass, joules },
+    energyNotes: [
+      ...notes,
+      `tokens per joule from ${pass.windowsEpochMs.length} back-to-back repetitions (${pass.tokens} tokens) covering ≥ 1 s`,
+    ],
+  };
 }
 
 function withRepEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, gpu = 0): Phase | null {
   if (p?.nvmlJoules?.length && p.nvmlJoules.every((j) => j !== null && j > 0)) {
     // NVML's counter (mJ resolution, read at the window's edges) beats integrating samples
     const total = (p.windowsEpochMs ?? []).reduce((s, [a, b]) => s + (b - a), 0);
-    return { ...p, joules: p.nvmlJoules, energyNotes: ["NVML total-energy counter", ...(total > 0 && total < 1000 ? [`all repetitions together cover ${total.toFixed(0)} ms (< 1 s): the counter's update rate limits precision`] : [])] };
+    return {
+      ...p,
+      joules: p.nvmlJoules,
+      energyNotes: [
+        "NVML total-energy counter",
+        ...(total > 0 && total < 1000
+          ? [
+              `all repetitions together cover ${total.toFixed(0)} ms (< 1 s): the counter's update rate limits precision`,
+            ]
+          : []),
+      ],
+    };
   }
   if (!p || !p.windowsEpochMs?.length || !sampler) return p;
   const { samples, field } = sampler.power(gpu);
   if (!field) return { ...p, joules: null, energyNotes: ["no power samples"] };
   const interval = sampleInterval(samples);
   const notes = new Set<string>();
-  if (field === "power.draw") notes.add("power.draw is a ~1 s average on Ampere and newer (power.draw.instant unavailable): short phases are smeared");
+  if (field === "power.draw")
+    notes.add(
+      "power.draw is a ~1 s average on Ampere and newer (power.draw.instant unavailable): short phases are smeared",
+    );
   const joules = p.windowsEpochMs.map(([a, b]) => {
     const e = integrateWindow(samples, a, b, interval);
     e.reasons.forEach((r) => notes.add(r.replace(/window of \d+ ms/, "a repetition's window")));
@@ -70,9 +105,20 @@ function withRepEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, g
   return { ...p, joules, energyNotes: [...notes] };
 }
 
-export function instanceTelemetry(sampler: NvidiaSmiSampler, ev: InstanceEvents, gpu = 0): {
-  idleWatts: number | null; source: "power.draw.instant" | "power.draw" | null; throttle: string[];
-  vram: { beforeLoadMiB: number | null; afterLoadMiB: number | null; afterContextMiB: number | null; peakMiB: number | null };
+export function instanceTelemetry(
+  sampler: NvidiaSmiSampler,
+  ev: InstanceEvents,
+  gpu = 0,
+): {
+  idleWatts: number | null;
+  source: "power.draw.instant" | "power.draw" | null;
+  throttle: string[];
+  vram: {
+    beforeLoadMiB: number | null;
+    afterLoadMiB: number | null;
+    afterContextMiB: number | null;
+    peakMiB: number | null;
+  };
   gpuInfo: { name: string | null; uuid: string | null; driver: string | null; memoryTotalMiB: number | null } | null;
 } {
   const { samples, field } = sampler.power(gpu);
@@ -83,7 +129,9 @@ export function instanceTelemetry(sampler: NvidiaSmiSampler, ev: InstanceEvents,
   }
   const mem = (t: number | undefined, before = false): number | null => {
     if (t === undefined) return null;
-    const rows = sampler.rows.filter((r) => r.gpu === gpu && typeof r.v["memory.used"] === "number" && (before ? r.t <= t : r.t >= t));
+    const rows = sampler.rows.filter(
+      (r) => r.gpu === gpu && typeof r.v["memory.used"] === "number" && (before ? r.t <= t : r.t >= t),
+    );
     const r = before ? rows[rows.length - 1] : rows[0];
     return r ? (r.v["memory.used"] as number) : null;
   };
@@ -91,12 +139,27 @@ export function instanceTelemetry(sampler: NvidiaSmiSampler, ev: InstanceEvents,
   const used = during.map((r) => r.v["memory.used"]).filter((x): x is number => typeof x === "number");
   const any = sampler.nearest(ev.start, gpu);
   return {
-    idleWatts, source: field, throttle: throttleSeen(during),
-    vram: { beforeLoadMiB: mem(ev.loadStart, true), afterLoadMiB: mem(ev.loadEnd), afterContextMiB: mem(ev.contextCreated), peakMiB: used.length ? Math.max(...used) : null },
-    gpuInfo: any ? {
-      name: typeof any.v.name === "string" ? any.v.name : null, uuid: typeof any.v.uuid === "string" ? any.v.uuid : null,
-      driver: typeof any.v.driver_version === "string" ? any.v.driver_version : typeof any.v.driver_version === "number" ? String(any.v.driver_version) : null,
-      memoryTotalMiB: typeof any.v["memory.total"] === "number" ? any.v["memory.total"] : null,
-    } : null,
+    idleWatts,
+    source: field,
+    throttle: throttleSeen(during),
+    vram: {
+      beforeLoadMiB: mem(ev.loadStart, true),
+      afterLoadMiB: mem(ev.loadEnd),
+      afterContextMiB: mem(ev.contextCreated),
+      peakMiB: used.length ? Math.max(...used) : null,
+    },
+    gpuInfo: any
+      ? {
+          name: typeof any.v.name === "string" ? any.v.name : null,
+          uuid: typeof any.v.uuid === "string" ? any.v.uuid : null,
+          driver:
+            typeof any.v.driver_version === "string"
+              ? any.v.driver_version
+              : typeof any.v.driver_version === "number"
+                ? String(any.v.driver_version)
+                : null,
+          memoryTotalMiB: typeof any.v["memory.total"] === "number" ? any.v["memory.total"] : null,
+        }
+      : null,
   };
 }

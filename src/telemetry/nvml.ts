@@ -14,7 +14,12 @@ export async function openNvmlEnergy(index = 0): Promise<{ read: EnergyReader } 
   }
   let lib: ReturnType<typeof koffi.load> | undefined;
   for (const name of process.platform === "win32" ? ["nvml.dll"] : ["libnvidia-ml.so.1", "libnvidia-ml.so"]) {
-    try { lib = koffi.load(name); break; } catch { /* try the next name */ }
+    try {
+      lib = koffi.load(name);
+      break;
+    } catch {
+      /* try the next name */
+    }
   }
   if (!lib) return { unavailable: "libnvidia-ml not found" };
   try {
@@ -25,7 +30,8 @@ export async function openNvmlEnergy(index = 0): Promise<{ read: EnergyReader } 
     const dev: unknown[] = [null];
     if (byIndex(index, dev) !== 0) return { unavailable: `no NVML device ${index}` };
     const probe: (bigint | number)[] = [0n];
-    if (energy(dev[0], probe) !== 0) return { unavailable: "this GPU has no total-energy counter (Volta and newer have one)" };
+    if (energy(dev[0], probe) !== 0)
+      return { unavailable: "this GPU has no total-energy counter (Volta and newer have one)" };
     return {
       read: () => {
         const out: (bigint | number)[] = [0n];

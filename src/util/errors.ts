@@ -1,6 +1,10 @@
 /** A user-facing error: one line saying what and where, plus a hint saying what to do. Exit code 2 unless set. */
 export class MoebenchError extends Error {
-  constructor(message: string, readonly hint?: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
     this.name = "MoebenchError";
   }
@@ -30,7 +34,10 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   let bestD = Infinity;
   for (const c of candidates) {
     const dd = distance(n, norm(c));
-    if (dd < bestD) { bestD = dd; best = c; }
+    if (dd < bestD) {
+      bestD = dd;
+      best = c;
+    }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(n.length / 3)) ? best : undefined;
 }
@@ -38,5 +45,8 @@ export function didYouMean(input: string, candidates: readonly string[]): string
 /** "unknown X "v": valid are a, b, c (did you mean b?)" */
 export function unknownChoice(what: string, input: string, valid: readonly string[]): MoebenchError {
   const dym = didYouMean(input, valid);
-  return new MoebenchError(`unknown ${what} "${input}"; valid: ${valid.join(", ")}`, dym ? `did you mean ${dym}?` : undefined);
+  return new MoebenchError(
+    `unknown ${what} "${input}"; valid: ${valid.join(", ")}`,
+    dym ? `did you mean ${dym}?` : undefined,
+  );
 }

@@ -18,7 +18,13 @@ describe("bad input: one clear line, exit 2", () => {
   it("--dry-run --json prints the plan in the agreed shape", () => {
     const r = cli(["synth", "lfm2-8b-a1b", "-q", "Q4_K_M", "--dry-run", "--json"]);
     expect(r.status).toBe(0);
-    const j = JSON.parse(r.stdout) as { preset: string; quant: string; params: number; tensorBytes: number; tensors: { name: string; type: string; shape: number[]; bytes: number }[] };
+    const j = JSON.parse(r.stdout) as {
+      preset: string;
+      quant: string;
+      params: number;
+      tensorBytes: number;
+      tensors: { name: string; type: string; shape: number[]; bytes: number }[];
+    };
     expect(Object.keys(j)).toEqual(["preset", "quant", "params", "tensorBytes", "tensors"]);
     expect(j.tensorBytes).toBe(5_042_386_688);
     expect(j.tensors[0]).toEqual({ name: "token_embd.weight", type: "Q6_K", shape: [2048, 65536], bytes: 110_100_480 });

@@ -9,12 +9,19 @@ import { synthesize } from "../../src/gguf/synth/synthesize.js";
 describe("moebench compare (exit codes for CI)", () => {
   const d = tmp();
   const f = join(d, "s.yaml");
-  writeFileSync(f, "name: cmp\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny, synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg32]\nrepetitions: {min: 6, max: 6}\n");
+  writeFileSync(
+    f,
+    "name: cmp\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny, synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg32]\nrepetitions: {min: 6, max: 6}\n",
+  );
   const env = { MOEBENCH_CACHE: join(d, "c") };
 
   it("self: exit 0; a 10% slowdown: exit 1; bad usage: exit 2", () => {
     expect(cli(["run", f, "--executor", "mock", "--out", join(d, "base")], { env }).status).toBe(0);
-    expect(cli(["run", f, "--executor", "mock", "--out", join(d, "slow")], { env: { ...env, MOEBENCH_MOCK_SLOWDOWN: "1.1" } }).status).toBe(0);
+    expect(
+      cli(["run", f, "--executor", "mock", "--out", join(d, "slow")], {
+        env: { ...env, MOEBENCH_MOCK_SLOWDOWN: "1.1" },
+      }).status,
+    ).toBe(0);
     let r = cli(["compare", join(d, "base"), join(d, "base")]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("no significant regression");
@@ -22,7 +29,10 @@ describe("moebench compare (exit codes for CI)", () => {
     expect(r.status).toBe(1);
     const j = JSON.parse(r.stdout) as { rows: { verdict: string; ratio: number }[]; regressions: number };
     expect(j.regressions).toBe(4);
-    for (const row of j.rows) { expect(row.verdict).toBe("slower"); expect(row.ratio).toBeCloseTo(1 / 1.1, 1); }
+    for (const row of j.rows) {
+      expect(row.verdict).toBe("slower");
+      expect(row.ratio).toBeCloseTo(1 / 1.1, 1);
+    }
     r = cli(["compare", join(d, "base"), join(d, "slow"), "--threshold", "15%"]);
     expect(r.status).toBe(0);
     r = cli(["compare", join(d, "base"), join(d, "nope")]);
@@ -39,7 +49,15 @@ describe("moebench import llama-bench + compare with moebench's own run", () => 
     // the fixture was produced on this exact file (seeded synth: same bytes, same header hash)
     await synthesize({ preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "tiny" }, join(d, "lfm2-tiny-q4km.gguf"));
     for (const fmt of ["json", "jsonl", "csv", "sql"]) {
-      const r = cli(["import", "llama-bench", join(ROOT, `test/fixtures/llama-bench/lfm2-tiny-q4km.${fmt}`), "--out", join(d, `imp-${fmt}`), "--model-dir", d]);
+      const r = cli([
+        "import",
+        "llama-bench",
+        join(ROOT, `test/fixtures/llama-bench/lfm2-tiny-q4km.${fmt}`),
+        "--out",
+        join(d, `imp-${fmt}`),
+        "--model-dir",
+        d,
+      ]);
       expect(r.status, r.stderr).toBe(0);
       const recs = readJsonl(join(d, `imp-${fmt}`, "results.jsonl"));
       expect(recs.map((x) => x.testId)).toEqual(["pp64", "tg16"]);
@@ -48,12 +66,19 @@ describe("moebench import llama-bench + compare with moebench's own run", () => 
       expect(recs[0]!.extra?.n_threads).toBe(1);
       expect(recs[0]!.pp!.samplesMs.length).toBe(fmt === "json" || fmt === "jsonl" ? 3 : 1);
     }
-    writeFileSync(join(d, "s.yaml"), `name: same\nmodels: [{path: ${JSON.stringify(join(d, "lfm2-tiny-q4km.gguf"))}}]\ntests: [pp64, tg16]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nbackend: cpu\n`);
+    writeFileSync(
+      join(d, "s.yaml"),
+      `name: same\nmodels: [{path: ${JSON.stringify(join(d, "lfm2-tiny-q4km.gguf"))}}]\ntests: [pp64, tg16]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nbackend: cpu\n`,
+    );
     const run = cli(["run", join(d, "s.yaml"), "--out", join(d, "mb")]);
     expect(run.status, run.stderr).toBe(0);
     const r = cli(["compare", join(d, "imp-json"), join(d, "mb"), "--format", "json"]);
     expect([0, 1]).toContain(r.status);
-    const j = JSON.parse(r.stdout) as { rows: { metric: string; ratio: number | null; verdict: string }[]; identity: { field: string; baseline: string; candidate: string }[]; ignored: string[] };
+    const j = JSON.parse(r.stdout) as {
+      rows: { metric: string; ratio: number | null; verdict: string }[];
+      identity: { field: string; baseline: string; candidate: string }[];
+      ignored: string[];
+    };
     expect(j.ignored).toContain("ctx");
     expect(j.rows.map((x) => x.metric).sort()).toEqual(["pp tok/s", "tg tok/s"]);
     for (const row of j.rows) expect(row.ratio).toBeGreaterThan(0);
@@ -65,7 +90,10 @@ describe("run --llama-bench (external executor)", () => {
   it("maps every instance to llama-bench flags, sweeps llamaBenchArgs, records failures", () => {
     const d = tmp();
     const fake = join(ROOT, "test/fixtures/llama-bench/fake-llama-bench.mjs");
-    writeFileSync(join(d, "s.yaml"), "name: lb\nmodels: [synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg16, pp32+tg8]\ndepths: [0, 128]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nllamaBenchArgs: ['', '--n-cpu-moe 2']\n");
+    writeFileSync(
+      join(d, "s.yaml"),
+      "name: lb\nmodels: [synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg16, pp32+tg8]\ndepths: [0, 128]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nllamaBenchArgs: ['', '--n-cpu-moe 2']\n",
+    );
     const env = { MOEBENCH_CACHE: join(d, "c") };
     let r = cli(["run", join(d, "s.yaml"), "--llama-bench", fake, "--out", join(d, "o")], { env });
     expect(r.status, r.stderr).toBe(0);
@@ -83,7 +111,9 @@ describe("run --llama-bench (external executor)", () => {
     const plain = recs.filter((x) => x.extra?.llamaBenchArgs === "" && x.testId === "tg16");
     expect(moe[0]!.tg!.samplesMs[0]).toBeGreaterThan(plain[0]!.tg!.samplesMs[0]!);
     expect(recs.every((x) => x.env.llamaCppCommit === "fake123")).toBe(true);
-    r = cli(["run", join(d, "s.yaml"), "--llama-bench", fake, "--out", join(d, "f")], { env: { ...env, FAKE_LLAMA_BENCH_FAIL: "1" } });
+    r = cli(["run", join(d, "s.yaml"), "--llama-bench", fake, "--out", join(d, "f")], {
+      env: { ...env, FAKE_LLAMA_BENCH_FAIL: "1" },
+    });
     expect(r.status).toBe(0);
     const failed = readJsonl(join(d, "f", "results.jsonl"));
     expect(failed.every((x) => x.status === "error" && /failed to load model/.test(x.error!.message))).toBe(true);

@@ -15,20 +15,54 @@ let llama: Llama;
 let log: string[] = [];
 const dir = tmp();
 beforeAll(async () => {
-  llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.debug, logger: (_l, m) => { if (/buffer size|size =/.test(m)) log.push(m); } });
+  llama = await getLlama({
+    gpu: false,
+    build: "never",
+    logLevel: LlamaLogLevel.debug,
+    logger: (_l, m) => {
+      if (/buffer size|size =/.test(m)) log.push(m);
+    },
+  });
 });
-afterAll(async () => { await llama?.dispose(); });
+afterAll(async () => {
+  await llama?.dispose();
+});
 
-const mib = (re: RegExp): number | undefined => { for (const l of log) { const m = re.exec(l); if (m) return Number(m[1]); } return undefined; };
+const mib = (re: RegExp): number | undefined => {
+  for (const l of log) {
+    const m = re.exec(l);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+};
 
-async function allocate(path: string, ctx: number, kv: string, fa: boolean): Promise<{ kvMiB?: number; rsMiB?: number; computeMiB?: number; cells?: number; layers?: number }> {
+async function allocate(
+  path: string,
+  ctx: number,
+  kv: string,
+  fa: boolean,
+): Promise<{ kvMiB?: number; rsMiB?: number; computeMiB?: number; cells?: number; layers?: number }> {
   log = [];
   const model = await llama.loadModel({ modelPath: path });
-  const c = await model.createContext({ contextSize: ctx, flashAttention: fa, batchSize: 512, threads: 1, experimentalKvCacheKeyType: kv.toUpperCase() as never, experimentalKvCacheValueType: kv.toUpperCase() as never });
+  const c = await model.createContext({
+    contextSize: ctx,
+    flashAttention: fa,
+    batchSize: 512,
+    threads: 1,
+    experimentalKvCacheKeyType: kv.toUpperCase() as never,
+    experimentalKvCacheValueType: kv.toUpperCase() as never,
+  });
   // llama.cpp's log reaches JS asynchronously
-  for (let i = 0; i < 50 && !log.some((l) => /compute buffer size/.test(l)); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 50 && !log.some((l) => /compute buffer size/.test(l)); i++)
+    await new Promise((r) => setTimeout(r, 20));
   const size = log.map((l) => /size =\s+[\d.]+ MiB \(\s*(\d+) cells,\s+(\d+) layers/.exec(l)).find(Boolean);
-  const out = { kvMiB: mib(/KV buffer size =\s+([\d.]+) MiB/), rsMiB: mib(/RS buffer size =\s+([\d.]+) MiB/), computeMiB: mib(/compute buffer size =\s+([\d.]+) MiB/), cells: size ? Number(size[1]) : undefined, layers: size ? Number(size[2]) : undefined };
+  const out = {
+    kvMiB: mib(/KV buffer size =\s+([\d.]+) MiB/),
+    rsMiB: mib(/RS buffer size =\s+([\d.]+) MiB/),
+    computeMiB: mib(/compute buffer size =\s+([\d.]+) MiB/),
+    cells: size ? Number(size[1]) : undefined,
+    layers: size ? Number(size[2]) : undefined,
+  };
   await c.dispose();
   await model.dispose();
   return out;
@@ -44,10 +78,14 @@ describe("fit vs llama.cpp's own allocation (CPU)", () => {
         const got = await allocate(path, 4096, kv, true);
         const ours = fitRow(facts, 4096, kv, true, { parallel: 1, batch: 512, vramBytes: null, overheadBytes: 0 });
         // llama.cpp prints MiB with two decimals: equal at that precision, and the same cells and layers
-        expect(Math.abs(got.kvMiB! - ours.kvCache / 2 ** 20), `${preset} ${kv}: llama.cpp ${got.kvMiB} MiB, ours ${ours.kvCache / 2 ** 20}`).toBeLessThanOrEqual(0.005);
+        expect(
+          Math.abs(got.kvMiB! - ours.kvCache / 2 ** 20),
+          `${preset} ${kv}: llama.cpp ${got.kvMiB} MiB, ours ${ours.kvCache / 2 ** 20}`,
+        ).toBeLessThanOrEqual(0.005);
         expect(got.cells).toBe(ours.cells);
         expect(got.layers).toBe(facts.attentionLayers.length);
-        if (facts.recurrentLayers.length) expect(Math.abs(got.rsMiB! - ours.recurrentState / 2 ** 20)).toBeLessThanOrEqual(0.005);
+        if (facts.recurrentLayers.length)
+          expect(Math.abs(got.rsMiB! - ours.recurrentState / 2 ** 20)).toBeLessThanOrEqual(0.005);
       }
     });
   }
@@ -57,13 +95,17 @@ describe("fit vs llama.cpp's own allocation (CPU)", () => {
       const path = join(dir, `${preset}-full-sparse.gguf`);
       await synthesize({ preset, quant: "Q4_K_M", sparse: true }, path);
       const facts = fitFactsFromPlan(planSynth({ preset, quant: "Q4_K_M" }));
-      for (const ctx of [8192, 16384, 32768]) for (const fa of [false, true]) {
-        const got = await allocate(path, ctx, "f16", fa);
-        const ours = fitRow(facts, ctx, "f16", fa, { parallel: 1, batch: 512, vramBytes: null, overheadBytes: 0 });
-        expect(Math.abs(got.kvMiB! - ours.kvCache / 2 ** 20)).toBeLessThanOrEqual(0.005);
-        const rel = Math.abs(ours.compute / 2 ** 20 - got.computeMiB!) / got.computeMiB!;
-        expect(rel, `${preset} ctx=${ctx} fa=${fa}: ours ${(ours.compute / 2 ** 20).toFixed(1)} MiB vs llama.cpp ${got.computeMiB} MiB`).toBeLessThan(0.10);
-      }
+      for (const ctx of [8192, 16384, 32768])
+        for (const fa of [false, true]) {
+          const got = await allocate(path, ctx, "f16", fa);
+          const ours = fitRow(facts, ctx, "f16", fa, { parallel: 1, batch: 512, vramBytes: null, overheadBytes: 0 });
+          expect(Math.abs(got.kvMiB! - ours.kvCache / 2 ** 20)).toBeLessThanOrEqual(0.005);
+          const rel = Math.abs(ours.compute / 2 ** 20 - got.computeMiB!) / got.computeMiB!;
+          expect(
+            rel,
+            `${preset} ctx=${ctx} fa=${fa}: ours ${(ours.compute / 2 ** 20).toFixed(1)} MiB vs llama.cpp ${got.computeMiB} MiB`,
+          ).toBeLessThan(0.1);
+        }
     });
   }
 });

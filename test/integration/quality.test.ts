@@ -11,9 +11,18 @@ const Q = join(ROOT, "test/fixtures/quality");
 
 describe("moebench quality", () => {
   it("orders quants as expected: Q8_0 < Q6_K < Q4_K_M < Q2_K in mean KLD", () => {
-    const r = cli(["quality", ...["Q8_0", "Q6_K", "Q4_K_M", "Q2_K"].map((q) => join(Q, `micro-${q}.gguf`)), "--reference", join(Q, "micro-F16.gguf"), "--json"]);
+    const r = cli([
+      "quality",
+      ...["Q8_0", "Q6_K", "Q4_K_M", "Q2_K"].map((q) => join(Q, `micro-${q}.gguf`)),
+      "--reference",
+      join(Q, "micro-F16.gguf"),
+      "--json",
+    ]);
     expect(r.status, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout) as { tokens: number; rows: { fileType: string; meanKld: number; top1Agreement: number; synthetic: boolean }[] };
+    const j = JSON.parse(r.stdout) as {
+      tokens: number;
+      rows: { fileType: string; meanKld: number; top1Agreement: number; synthetic: boolean }[];
+    };
     expect(j.tokens).toBe(512);
     const kld = j.rows.map((x) => x.meanKld);
     expect(kld[0]!).toBeLessThan(kld[1]!);
@@ -28,7 +37,10 @@ describe("moebench quality", () => {
   it("a suite with quality: true fills the report's quality column", () => {
     const d = tmp();
     const f = join(d, "q.yaml");
-    writeFileSync(f, `name: q\nmodels:\n${["F16", "Q8_0", "Q2_K"].map((q) => `  - ${join(Q, `micro-${q}.gguf`)}`).join("\n")}\ntests: [tg8]\nthreads: [1]\nrepetitions: {min: 2, max: 2}\nquality: true\nbackend: cpu\n`);
+    writeFileSync(
+      f,
+      `name: q\nmodels:\n${["F16", "Q8_0", "Q2_K"].map((q) => `  - ${join(Q, `micro-${q}.gguf`)}`).join("\n")}\ntests: [tg8]\nthreads: [1]\nrepetitions: {min: 2, max: 2}\nquality: true\nbackend: cpu\n`,
+    );
     let r = cli(["run", f, "--out", join(d, "run")]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/quality: 2 model\(s\) against their F16/);
@@ -40,7 +52,12 @@ describe("moebench quality", () => {
   });
 
   it("refuses mismatched models with one line", () => {
-    const r = cli(["quality", join(ROOT, "test/fixtures/quality/micro-Q8_0.gguf"), "--reference", join(ROOT, "test/fixtures/nope.gguf")]);
+    const r = cli([
+      "quality",
+      join(ROOT, "test/fixtures/quality/micro-Q8_0.gguf"),
+      "--reference",
+      join(ROOT, "test/fixtures/nope.gguf"),
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });

@@ -20,18 +20,21 @@ describe("moebench run (node-llama-cpp, CPU, tiny models)", () => {
     const bad = join(d, "bad.gguf");
     copyFileSync(good, bad);
     truncateSync(bad, Math.floor(statSync(good).size * 0.6));
-    writeFileSync(suite, [
-      "name: tiny",
-      "models:",
-      "  - synth:lfm2-8b-a1b:Q4_K_M:tiny",
-      "  - path: bad.gguf",
-      "  - path: good.gguf",
-      "tests: [pp64, tg16, {pp: 32, tg: 8}]",
-      "repetitions: {min: 2, max: 3, targetCi: 0.5}",
-      "warmup: 1",
-      "threads: [1]",
-      "backend: cpu",
-    ].join("\n"));
+    writeFileSync(
+      suite,
+      [
+        "name: tiny",
+        "models:",
+        "  - synth:lfm2-8b-a1b:Q4_K_M:tiny",
+        "  - path: bad.gguf",
+        "  - path: good.gguf",
+        "tests: [pp64, tg16, {pp: 32, tg: 8}]",
+        "repetitions: {min: 2, max: 3, targetCi: 0.5}",
+        "warmup: 1",
+        "threads: [1]",
+        "backend: cpu",
+      ].join("\n"),
+    );
     const r = cli(["run", suite, "--out", out], { env: { MOEBENCH_CACHE: join(d, "cache") } });
     expect(r.status, r.stderr).toBe(0);
     const recs = readJsonl(join(out, "results.jsonl"));
@@ -70,27 +73,45 @@ describe("moebench run (node-llama-cpp, CPU, tiny models)", () => {
 describe("moebench run failure paths (MockExecutor)", () => {
   const mkSuite = (d: string, extra: string[] = []): string => {
     const f = join(d, "mock.yaml");
-    writeFileSync(f, ["name: mock", "models:", "  - synth:lfm2-8b-a1b:Q4_K_M:tiny", "  - synth:llama-3.1-8b:Q4_K_M:tiny", "  - synth:qwen3-8b:Q4_K_M:tiny",
-      "tests: [pp64, tg16]", "repetitions: {min: 3, max: 3}", ...extra].join("\n"));
+    writeFileSync(
+      f,
+      [
+        "name: mock",
+        "models:",
+        "  - synth:lfm2-8b-a1b:Q4_K_M:tiny",
+        "  - synth:llama-3.1-8b:Q4_K_M:tiny",
+        "  - synth:qwen3-8b:Q4_K_M:tiny",
+        "tests: [pp64, tg16]",
+        "repetitions: {min: 3, max: 3}",
+        ...extra,
+      ].join("\n"),
+    );
     return f;
   };
 
   it("a crash and a timeout are records, and the next model still runs", () => {
     const d = tmp();
     const f = mkSuite(d, ["timeoutSec: 3"]);
-    const r = cli(["run", f, "--executor", "mock", "--out", join(d, "o")], { env: { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_CRASH: "lfm2", MOEBENCH_MOCK_HANG: "llama-3.1" } });
+    const r = cli(["run", f, "--executor", "mock", "--out", join(d, "o")], {
+      env: { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_CRASH: "lfm2", MOEBENCH_MOCK_HANG: "llama-3.1" },
+    });
     expect(r.status, r.stderr).toBe(0);
     const recs = readJsonl(join(d, "o", "results.jsonl"));
     expect(recs.map((x) => `${x.model.ref.split(":")[1]} ${x.testId} ${x.status}`)).toEqual([
-      "lfm2-8b-a1b pp64 crash", "lfm2-8b-a1b tg16 crash",
-      "llama-3.1-8b pp64 timeout", "llama-3.1-8b tg16 timeout",
-      "qwen3-8b pp64 ok", "qwen3-8b tg16 ok",
+      "lfm2-8b-a1b pp64 crash",
+      "lfm2-8b-a1b tg16 crash",
+      "llama-3.1-8b pp64 timeout",
+      "llama-3.1-8b tg16 timeout",
+      "qwen3-8b pp64 ok",
+      "qwen3-8b tg16 ok",
     ]);
   });
 
   it("a load failure is an error record per instance", () => {
     const d = tmp();
-    const r = cli(["run", mkSuite(d), "--executor", "mock", "--out", join(d, "o")], { env: { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_FAIL: "qwen3" } });
+    const r = cli(["run", mkSuite(d), "--executor", "mock", "--out", join(d, "o")], {
+      env: { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_FAIL: "qwen3" },
+    });
     expect(r.status).toBe(0);
     const recs = readJsonl(join(d, "o", "results.jsonl"));
     expect(recs.filter((x) => x.status === "error").map((x) => x.testId)).toEqual(["pp64", "tg16"]);
@@ -113,19 +134,29 @@ describe("moebench run failure paths (MockExecutor)", () => {
     const f = mkSuite(d, ["timeoutSec: 600"]);
     const out = join(d, "o");
     const env = { ...process.env, CI: "1", MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_HANG: "qwen3" };
-    const child = spawn(process.execPath, [CLI, "run", f, "--executor", "mock", "--out", out], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "run", f, "--executor", "mock", "--out", out], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let err = "";
     let sent = false;
     await new Promise<void>((resolve) => {
       child.stderr!.on("data", (b: Buffer) => {
         err += b.toString();
-        if (!sent && /\[4\/6\]/.test(err)) { sent = true; child.kill("SIGINT"); resolve(); }
+        if (!sent && /\[4\/6\]/.test(err)) {
+          sent = true;
+          child.kill("SIGINT");
+          resolve();
+        }
       });
     });
     const code = await new Promise<string>((resolve) => child.on("exit", (c, sig) => resolve(`${c}/${sig}`)));
     expect(code, err).toBe("130/null");
     expect(readJsonl(join(out, "results.jsonl"))).toHaveLength(4);
-    const r = cli(["run", f, "--executor", "mock", "--out", out, "--resume"], { env: { MOEBENCH_CACHE: join(d, "c") } });
+    const r = cli(["run", f, "--executor", "mock", "--out", out, "--resume"], {
+      env: { MOEBENCH_CACHE: join(d, "c") },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(readJsonl(join(out, "results.jsonl"))).toHaveLength(6);
   });

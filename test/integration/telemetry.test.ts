@@ -57,9 +57,28 @@ describe("nvidia-smi sampler (replay)", () => {
   it("a run records energy per repetition, idle baseline and VRAM; without nvidia-smi it records 'unavailable' and goes on", () => {
     const d = tmp();
     const f = join(d, "t.yaml");
-    writeFileSync(f, "name: tel\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny]\ntests: [pp64, tg16]\nrepetitions: {min: 3, max: 3}\n");
+    writeFileSync(
+      f,
+      "name: tel\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny]\ntests: [pp64, tg16]\nrepetitions: {min: 3, max: 3}\n",
+    );
     const env = { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_REALTIME: "1", MOEBENCH_MOCK_SLOWDOWN: "300" };
-    let r = cli(["run", f, "--executor", "mock", "--out", join(d, "a"), "--nvidia-smi", REPLAY, "--idle-baseline", "1", "--sample-ms", "20"], { env });
+    let r = cli(
+      [
+        "run",
+        f,
+        "--executor",
+        "mock",
+        "--out",
+        join(d, "a"),
+        "--nvidia-smi",
+        REPLAY,
+        "--idle-baseline",
+        "1",
+        "--sample-ms",
+        "20",
+      ],
+      { env },
+    );
     expect(r.status, r.stderr).toBe(0);
     const recs = readJsonl(join(d, "a", "results.jsonl"));
     for (const x of recs) {
@@ -75,10 +94,16 @@ describe("nvidia-smi sampler (replay)", () => {
       expect(ph.energyPass!.windowsEpochMs.reduce((s, [a, b]) => s + b - a, 0)).toBeGreaterThanOrEqual(1000);
       expect(ph.energyPass!.joules).toBeGreaterThan(50);
     }
-    r = cli(["run", f, "--executor", "mock", "--out", join(d, "b"), "--nvidia-smi", "/nonexistent/nvidia-smi"], { env: { MOEBENCH_CACHE: join(d, "c") } });
+    r = cli(["run", f, "--executor", "mock", "--out", join(d, "b"), "--nvidia-smi", "/nonexistent/nvidia-smi"], {
+      env: { MOEBENCH_CACHE: join(d, "c") },
+    });
     expect(r.status, r.stderr).toBe(0);
     const b = readJsonl(join(d, "b", "results.jsonl"));
-    expect(b.every((x) => x.status === "ok" && x.telemetry.status === "unavailable" && /not found/.test(x.telemetry.reason ?? ""))).toBe(true);
+    expect(
+      b.every(
+        (x) => x.status === "ok" && x.telemetry.status === "unavailable" && /not found/.test(x.telemetry.reason ?? ""),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -101,7 +126,19 @@ describe("per-process VRAM and NVML", () => {
   });
   it("NVML joules, when present, replace the trapezoid", async () => {
     const { withEnergy } = await import("../../src/telemetry/instanceTelemetry.js");
-    const p = withEnergy({ tokens: 10, samplesMs: [500, 500], warmup: 1, windowsEpochMs: [[0, 500], [600, 1100]], nvmlJoules: [40.5, 41] }, undefined);
+    const p = withEnergy(
+      {
+        tokens: 10,
+        samplesMs: [500, 500],
+        warmup: 1,
+        windowsEpochMs: [
+          [0, 500],
+          [600, 1100],
+        ],
+        nvmlJoules: [40.5, 41],
+      },
+      undefined,
+    );
     expect(p!.joules).toEqual([40.5, 41]);
     expect(p!.energyNotes![0]).toBe("NVML total-energy counter");
   });

@@ -28,19 +28,79 @@ describe("statistics against SciPy", () => {
 
 function rec(key: string, tgMs: number[], extra: Partial<ResultRecord> = {}): ResultRecord {
   return {
-    schemaVersion: 1, runId: "r", suite: "s", key, testId: "tg128", status: "ok", timestamp: "2026-01-01T00:00:00Z",
-    model: { ref: key, label: key, path: `/m/${key}.gguf`, sizeBytes: 1, headerSha256: null, arch: "llama", fileType: "Q4_K_M", quant: "Q4_K_M", params: 1, activeParams: 1, isMoe: false, synthetic: null },
-    params: { pp: 0, tg: 128, depth: 0, parallel: 1, ctx: 512, kvK: "f16", kvV: "f16", flashAttention: false, gpuLayers: "max", threads: 1, batch: 512, ubatch: 512, backend: "cpu", tgMode: "decode" },
-    env: { llamaCppRelease: "v1", llamaCppCommit: "abc", nodeLlamaCpp: "3", backend: "cpu", gpus: [], host: "h", os: "linux", cpu: "x", cpuCores: 2, node: "v20", moebench: "0" },
-    pp: null, tg: { tokens: 128, samplesMs: tgMs, warmup: 1 }, parallelTg: null,
-    telemetry: { status: "unavailable", reason: "cpu" }, memory: null, loadMs: null, warnings: [], error: null, ...extra,
+    schemaVersion: 1,
+    runId: "r",
+    suite: "s",
+    key,
+    testId: "tg128",
+    status: "ok",
+    timestamp: "2026-01-01T00:00:00Z",
+    model: {
+      ref: key,
+      label: key,
+      path: `/m/${key}.gguf`,
+      sizeBytes: 1,
+      headerSha256: null,
+      arch: "llama",
+      fileType: "Q4_K_M",
+      quant: "Q4_K_M",
+      params: 1,
+      activeParams: 1,
+      isMoe: false,
+      synthetic: null,
+    },
+    params: {
+      pp: 0,
+      tg: 128,
+      depth: 0,
+      parallel: 1,
+      ctx: 512,
+      kvK: "f16",
+      kvV: "f16",
+      flashAttention: false,
+      gpuLayers: "max",
+      threads: 1,
+      batch: 512,
+      ubatch: 512,
+      backend: "cpu",
+      tgMode: "decode",
+    },
+    env: {
+      llamaCppRelease: "v1",
+      llamaCppCommit: "abc",
+      nodeLlamaCpp: "3",
+      backend: "cpu",
+      gpus: [],
+      host: "h",
+      os: "linux",
+      cpu: "x",
+      cpuCores: 2,
+      node: "v20",
+      moebench: "0",
+    },
+    pp: null,
+    tg: { tokens: 128, samplesMs: tgMs, warmup: 1 },
+    parallelTg: null,
+    telemetry: { status: "unavailable", reason: "cpu" },
+    memory: null,
+    loadMs: null,
+    warnings: [],
+    error: null,
+    ...extra,
   };
 }
 
 /** Seeded normal samples (Box–Muller on a xorshift stream). */
 function normals(seed: number, n: number, mu: number, sd: number): number[] {
   let s = seed >>> 0 || 1;
-  const u = () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return (s + 0.5) / 4294967296; };
+  const u = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return (s + 0.5) / 4294967296;
+  };
   return Array.from({ length: n }, () => mu + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
 }
 
@@ -63,7 +123,11 @@ describe("compare", () => {
     expect(c.regressions).toBe(1);
   });
   it("a candidate that fails where the baseline ran counts as a regression", () => {
-    const c = compare([rec("m1", [100, 100, 101])], [rec("m1", [], { status: "crash", tg: null, error: { message: "boom", stderrTail: null } })], { threshold: 0.03, alpha: 0.05 });
+    const c = compare(
+      [rec("m1", [100, 100, 101])],
+      [rec("m1", [], { status: "crash", tg: null, error: { message: "boom", stderrTail: null } })],
+      { threshold: 0.03, alpha: 0.05 },
+    );
     expect(c.rows[0]!.verdict).toBe("failed");
     expect(c.regressions).toBe(1);
   });

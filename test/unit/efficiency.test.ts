@@ -9,7 +9,7 @@ describe("cost figures", () => {
     // electricity: 10^6 tokens ÷ 0.2 tok/J = 5×10^6 J = 1.3889 kWh × $0.15 = $0.208333
     expect(c.electricityPerMTok).toBeCloseTo(0.20833333333, 9);
     // hardware: $300 ÷ (8760 h × 3600 s × 30 tok/s) × 10^6 = $0.317098
-    expect(c.hardwarePerMTok).toBeCloseTo(300 / (8760 * 3600 * 30) * 1e6, 12);
+    expect(c.hardwarePerMTok).toBeCloseTo((300 / (8760 * 3600 * 30)) * 1e6, 12);
     expect(c.totalPerMTok).toBeCloseTo(c.electricityPerMTok! + c.hardwarePerMTok!, 12);
   });
   it("no energy → no electricity figure (never a guess)", () => {

@@ -3,7 +3,13 @@ import { integrateWindow, energyFromCounter, netJoules } from "../../src/telemet
 
 describe("energy", () => {
   // hand-computed: 100 W → 200 W linearly over 1 s is 150 J; constant 200 W for the next 1 s is 200 J
-  const s = [{ t: 0, w: 100 }, { t: 500, w: 150 }, { t: 1000, w: 200 }, { t: 1500, w: 200 }, { t: 2000, w: 200 }];
+  const s = [
+    { t: 0, w: 100 },
+    { t: 500, w: 150 },
+    { t: 1000, w: 200 },
+    { t: 1500, w: 200 },
+    { t: 2000, w: 200 },
+  ];
 
   it("trapezoid over whole samples", () => {
     const e = integrateWindow(s, 0, 2000);
@@ -20,9 +26,19 @@ describe("energy", () => {
   });
 
   it("flags gaps over 3× the interval and windows under 1 s", () => {
-    const gappy = [{ t: 0, w: 100 }, { t: 50, w: 100 }, { t: 100, w: 100 }, { t: 400, w: 100 }, { t: 450, w: 100 }, { t: 1200, w: 100 }];
+    const gappy = [
+      { t: 0, w: 100 },
+      { t: 50, w: 100 },
+      { t: 100, w: 100 },
+      { t: 400, w: 100 },
+      { t: 450, w: 100 },
+      { t: 1200, w: 100 },
+    ];
     const e = integrateWindow(gappy, 0, 1200, 50);
-    expect(e.gaps).toEqual([[100, 400], [450, 1200]]);
+    expect(e.gaps).toEqual([
+      [100, 400],
+      [450, 1200],
+    ]);
     expect(e.joules).toBeCloseTo(120, 9);
     expect(e.lowConfidence).toBe(true);
     const short = integrateWindow(s, 0, 400);

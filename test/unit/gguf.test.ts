@@ -14,7 +14,9 @@ describe("GGUF writer and reader", () => {
     const res = await synthesize({ preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "tiny" }, out);
     const g = await readGguf(out);
     const plan = planSynth({ preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "tiny" });
-    expect(g.tensors.map((t) => [t.name, t.type, t.shape.join("x")])).toEqual(plan.tensors.map((t) => [t.name, t.type.name, t.shape.join("x")]));
+    expect(g.tensors.map((t) => [t.name, t.type, t.shape.join("x")])).toEqual(
+      plan.tensors.map((t) => [t.name, t.type.name, t.shape.join("x")]),
+    );
     expect(g.tensors.reduce((s, t) => s + t.bytes, 0)).toBe(plan.tensorBytes);
     expect(statSync(out).size).toBe(res.fileBytes);
     for (const t of g.tensors) expect(t.offset % 32).toBe(0);
@@ -52,14 +54,18 @@ describe("GGUF writer and reader", () => {
     if (process.getuid?.() === 0) {
       // root ignores permissions: use a path under a file instead
       const d = tmp();
-      await expect(synthesize({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" }, join(d, "missing", "x.gguf"))).rejects.toThrow(/folder does not exist/);
+      await expect(
+        synthesize({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" }, join(d, "missing", "x.gguf")),
+      ).rejects.toThrow(/folder does not exist/);
       expect(readdirSync(d)).toEqual([]);
       return;
     }
     const d = tmp();
     mkdirSync(join(d, "ro"));
     chmodSync(join(d, "ro"), 0o500);
-    await expect(synthesize({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" }, join(d, "ro", "x.gguf"))).rejects.toThrow(/not writable/);
+    await expect(
+      synthesize({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" }, join(d, "ro", "x.gguf")),
+    ).rejects.toThrow(/not writable/);
     expect(existsSync(join(d, "ro", "x.gguf"))).toBe(false);
   });
 

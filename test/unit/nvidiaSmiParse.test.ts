@@ -11,10 +11,19 @@ const read = (f: string): string => readFileSync(join(DIR, f), "utf8");
 /** What a raw cell must parse to, computed independently of the parser: null for bracketed / N/A text, else the leading number. */
 function expectCell(raw: string, got: unknown): void {
   const s = raw.trim();
-  if (/^\[.*\]$/.test(s) || s === "N/A" || s === "") { expect(got).toBeNull(); return; }
-  if (/^0x[0-9a-fA-F]+$/.test(s)) { expect(got).toBe(parseInt(s, 16)); return; }
+  if (/^\[.*\]$/.test(s) || s === "N/A" || s === "") {
+    expect(got).toBeNull();
+    return;
+  }
+  if (/^0x[0-9a-fA-F]+$/.test(s)) {
+    expect(got).toBe(parseInt(s, 16));
+    return;
+  }
   const m = /^(-?\d+(?:\.\d+)?)(?:\s*(MiB|W|MHz|%|us|C))?$/.exec(s);
-  if (m) { expect(got).toBe(Number(m[1])); return; }
+  if (m) {
+    expect(got).toBe(Number(m[1]));
+    return;
+  }
   expect(got).toBe(s);
 }
 
@@ -34,7 +43,9 @@ function sections(txt: string): { cmd: string; title: string; body: string }[] {
 describe("nvidia-smi CSV parser on real captures", () => {
   for (const f of readdirSync(DIR).filter((x) => x.endsWith(".csv"))) {
     it(`${f}: every row, every field`, () => {
-      const lines = read(f).split("\n").filter((l) => l.trim());
+      const lines = read(f)
+        .split("\n")
+        .filter((l) => l.trim());
       const t = parseQueryCsv(read(f));
       expect(t.fields[0]).toBe("timestamp");
       expect(t.fields).toContain("power.draw");
@@ -66,7 +77,9 @@ describe("nvidia-smi CSV parser on real captures", () => {
         expect(typeof r["power.draw"]).toBe("number");
         expect(String(r.name)).toMatch(/NVIDIA/);
         expect(t.units[t.fields.indexOf("memory.total")]).toBe("MiB");
-        expect(t.nulls.some((n) => n.reason === "Requested functionality has been deprecated" || n.reason === "N/A")).toBe(true);
+        expect(
+          t.nulls.some((n) => n.reason === "Requested functionality has been deprecated" || n.reason === "N/A"),
+        ).toBe(true);
       }
     });
     it(`${f}: --query-compute-apps and --help-query-gpu`, () => {
@@ -74,17 +87,24 @@ describe("nvidia-smi CSV parser on real captures", () => {
       const withRows = apps.map((s) => parseQueryCsv(s.body)).filter((t) => t.rows.length > 0);
       for (const t of withRows) {
         expect(t.fields).toContain("used_gpu_memory");
-        for (const r of t.rows) { expect(typeof r.used_gpu_memory).toBe("number"); expect(typeof r.pid).toBe("number"); }
+        for (const r of t.rows) {
+          expect(typeof r.used_gpu_memory).toBe("number");
+          expect(typeof r.pid).toBe("number");
+        }
       }
       const help = sections(txt).find((s) => s.cmd.trim() === "nvidia-smi --help-query-gpu")!;
       const fields = parseHelpQuery(help.body);
-      for (const x of ["timestamp", "power.draw", "memory.used", "clocks_event_reasons.active", "gpu_name"]) expect(fields).toContain(x);
+      for (const x of ["timestamp", "power.draw", "memory.used", "clocks_event_reasons.active", "gpu_name"])
+        expect(fields).toContain(x);
     });
   }
 
   it("H100 load capture: exact values", () => {
     const txt = read("linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01.txt");
-    const apps = sections(txt).filter((s) => s.cmd.includes("--query-compute-apps=")).map((s) => parseQueryCsv(s.body)).find((t) => t.rows.length === 3)!;
+    const apps = sections(txt)
+      .filter((s) => s.cmd.includes("--query-compute-apps="))
+      .map((s) => parseQueryCsv(s.body))
+      .find((t) => t.rows.length === 3)!;
     expect(apps.rows.map((r) => r.used_gpu_memory)).toEqual([2566, 1542, 15690]);
     expect(apps.rows[2]!.process_name).toBe("./gpu_burn");
     const idle = parseQueryCsv(sections(txt).find((s) => s.cmd.includes("--query-gpu="))!.body).rows[0]!;
@@ -96,18 +116,50 @@ describe("nvidia-smi CSV parser on real captures", () => {
   });
 
   it("Windows driver, nounits with units still in the header, [Unknown Error] (MindMiner#627)", () => {
-    const t = parseQueryCsv("name, utilization.gpu [%], utilization.memory [%], temperature.gpu, power.draw [W], power.limit [W], fan.speed [%], clocks.current.graphics [MHz], clocks.current.memory [MHz], power.default_limit [W]\r\n\r\nGeForce RTX 2080 Ti, 100, 37, 56, 228.82, 210.00, 56, 1560, 6800, [Unknown Error]\r\n");
-    expect(t.rows[0]).toMatchObject({ name: "GeForce RTX 2080 Ti", "utilization.gpu": 100, "power.draw": 228.82, "power.default_limit": null });
+    const t = parseQueryCsv(
+      "name, utilization.gpu [%], utilization.memory [%], temperature.gpu, power.draw [W], power.limit [W], fan.speed [%], clocks.current.graphics [MHz], clocks.current.memory [MHz], power.default_limit [W]\r\n\r\nGeForce RTX 2080 Ti, 100, 37, 56, 228.82, 210.00, 56, 1560, 6800, [Unknown Error]\r\n",
+    );
+    expect(t.rows[0]).toMatchObject({
+      name: "GeForce RTX 2080 Ti",
+      "utilization.gpu": 100,
+      "power.draw": 228.82,
+      "power.default_limit": null,
+    });
     expect(t.nulls).toEqual([{ row: 0, field: "power.default_limit", reason: "Unknown Error" }]);
     expect(t.units[4]).toBe("W");
   });
 
   it("8 GPUs, noheader with units in the values (Megaminer#376)", () => {
-    const block = read("issues_verbatim.txt").split("## ")[2]!.split("\n").slice(1).filter((l) => l.trim()).join("\n");
-    const fields = ["name", "utilization.gpu", "utilization.memory", "temperature.gpu", "power.draw", "power.limit", "fan.speed", "pstate", "clocks.sm", "clocks.mem", "power.max_limit", "power.default_limit"];
+    const block = read("issues_verbatim.txt")
+      .split("## ")[2]!
+      .split("\n")
+      .slice(1)
+      .filter((l) => l.trim())
+      .join("\n");
+    const fields = [
+      "name",
+      "utilization.gpu",
+      "utilization.memory",
+      "temperature.gpu",
+      "power.draw",
+      "power.limit",
+      "fan.speed",
+      "pstate",
+      "clocks.sm",
+      "clocks.mem",
+      "power.max_limit",
+      "power.default_limit",
+    ];
     const t = parseQueryCsv(block, { fields });
     expect(t.rows).toHaveLength(8);
-    expect(t.rows[0]).toMatchObject({ name: "GeForce GTX 1080 Ti", "utilization.gpu": 53, "power.draw": 123, "fan.speed": null, pstate: "P2", "clocks.sm": 1746 });
+    expect(t.rows[0]).toMatchObject({
+      name: "GeForce GTX 1080 Ti",
+      "utilization.gpu": 53,
+      "power.draw": 123,
+      "fan.speed": null,
+      pstate: "P2",
+      "clocks.sm": 1746,
+    });
     expect(t.rows[7]!.name).toBe("GeForce GTX 1080");
     expect(t.units[t.fields.indexOf("power.draw")]).toBe("W");
   });
@@ -117,7 +169,14 @@ describe("nvidia-smi CSV parser on real captures", () => {
     const q = /# query: (.*)/.exec(txt)![1]!.split(",");
     const line = txt.split("\n").find((l) => l.startsWith("200.00, 105.00"))!;
     const r = parseQueryCsv(line, { fields: q }).rows[0]!;
-    expect(r).toMatchObject({ "power.limit": 200, "memory.total": 7979, name: "GeForce RTX 2080", "temperature.memory": null, pstate: "P2", "pcie.link.width.current": 8 });
+    expect(r).toMatchObject({
+      "power.limit": 200,
+      "memory.total": 7979,
+      name: "GeForce RTX 2080",
+      "temperature.memory": null,
+      pstate: "P2",
+      "pcie.link.width.current": 8,
+    });
     const three = parseQueryCsv("133.91\n189.84\n104.34\n", { fields: ["power.draw"] });
     expect(three.rows.map((x) => x["power.draw"])).toEqual([133.91, 189.84, 104.34]);
   });

@@ -43,7 +43,10 @@ describe("quant mixes", () => {
       for (const scale of ["small", "tiny"] as const) {
         const p = planSynth({ preset, quant: "Q4_K_M", scale });
         const kinds = new Set(p.tensors.map((t) => t.type.name));
-        expect([...kinds].every((k) => ["F32", "Q4_K", "Q6_K"].includes(k)), `${preset} ${scale}: ${[...kinds].join(",")}`).toBe(true);
+        expect(
+          [...kinds].every((k) => ["F32", "Q4_K", "Q6_K"].includes(k)),
+          `${preset} ${scale}: ${[...kinds].join(",")}`,
+        ).toBe(true);
       }
     }
   });

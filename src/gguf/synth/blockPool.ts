@@ -22,8 +22,12 @@ export class Rng {
     let a = Number(this.s0 & 0xffffffffn) | 1;
     let b = Number(this.s1 & 0xffffffffn) | 1;
     for (let i = 0; i < out.length; i++) {
-      a ^= a << 13; a ^= a >>> 17; a ^= a << 5;
-      b ^= b << 17; b ^= b >>> 13; b ^= b << 5;
+      a ^= a << 13;
+      a ^= a >>> 17;
+      a ^= a << 5;
+      b ^= b << 17;
+      b ^= b >>> 13;
+      b ^= b << 5;
       out[i] = (a + b) >>> 0;
     }
     this.s0 = (this.s0 * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
@@ -57,9 +61,31 @@ export function toHalf(v: number): number {
 
 /** Per-type fp16 scale ranges chosen so dequantized weights are ~±0.02 (finite, well-conditioned activations). */
 const SCALE_RANGE: Record<string, [number, number][]> = {
-  Q4_0: [[0.003, 0.006]], Q4_1: [[0.003, 0.006], [-0.05, -0.03]], Q5_0: [[0.0015, 0.003]], Q5_1: [[0.0015, 0.003], [-0.05, -0.03]],
-  Q8_0: [[0.0002, 0.0004]], Q2_K: [[0.001, 0.003], [0.001, 0.003]], Q3_K: [[0.0003, 0.0006]], Q4_K: [[0.00008, 0.00015], [0.00008, 0.00015]],
-  Q5_K: [[0.00004, 0.00008], [0.00004, 0.00008]], Q6_K: [[0.00002, 0.00004]],
+  Q4_0: [[0.003, 0.006]],
+  Q4_1: [
+    [0.003, 0.006],
+    [-0.05, -0.03],
+  ],
+  Q5_0: [[0.0015, 0.003]],
+  Q5_1: [
+    [0.0015, 0.003],
+    [-0.05, -0.03],
+  ],
+  Q8_0: [[0.0002, 0.0004]],
+  Q2_K: [
+    [0.001, 0.003],
+    [0.001, 0.003],
+  ],
+  Q3_K: [[0.0003, 0.0006]],
+  Q4_K: [
+    [0.00008, 0.00015],
+    [0.00008, 0.00015],
+  ],
+  Q5_K: [
+    [0.00004, 0.00008],
+    [0.00004, 0.00008],
+  ],
+  Q6_K: [[0.00002, 0.00004]],
 };
 
 /**
@@ -75,14 +101,17 @@ export function makeBlockPool(type: GgmlType, rng: Rng, bytes = 8 << 20): Buffer
   if (type.name === "F16" || type.name === "BF16") {
     const n = size / 2;
     for (let i = 0; i < n; i++) {
-      const v = ((((words[i >> 1]! >>> ((i & 1) * 16)) & 0xffff) / 65536) - 0.5) * 0.08;
+      const v = (((words[i >> 1]! >>> ((i & 1) * 16)) & 0xffff) / 65536 - 0.5) * 0.08;
       if (type.name === "F16") buf.writeUInt16LE(toHalf(v), i * 2);
-      else { f32[0] = v; buf.writeUInt16LE(u32[0]! >>> 16, i * 2); }
+      else {
+        f32[0] = v;
+        buf.writeUInt16LE(u32[0]! >>> 16, i * 2);
+      }
     }
     return buf;
   }
   if (type.name === "F32") {
-    for (let i = 0; i < size / 4; i++) buf.writeFloatLE(((words[i]! / 4294967296) - 0.5) * 0.08, i * 4);
+    for (let i = 0; i < size / 4; i++) buf.writeFloatLE((words[i]! / 4294967296 - 0.5) * 0.08, i * 4);
     return buf;
   }
   const ranges = SCALE_RANGE[type.name];
@@ -91,7 +120,7 @@ export function makeBlockPool(type: GgmlType, rng: Rng, bytes = 8 << 20): Buffer
     const base = b * type.typeSize;
     type.scales.forEach((off, k) => {
       const [lo, hi] = ranges[k] ?? ranges[0]!;
-      const r = (words[(b * 7 + k) % words.length]! / 4294967296);
+      const r = words[(b * 7 + k) % words.length]! / 4294967296;
       buf.writeUInt16LE(toHalf(lo + r * (hi - lo)), base + off);
     });
   }

@@ -4,12 +4,22 @@ import type { Hparams } from "./presets.js";
 import { synthVocab } from "./vocab.js";
 
 /** The GGUF key/value metadata the llama.cpp converter writes for this architecture (plus moebench's provenance keys). */
-export function buildMetadata(h: Hparams, ftype: FileType, provenance: { preset: string; scale: string; seed: number; sparse: boolean }): [string, GgufValue][] {
+export function buildMetadata(
+  h: Hparams,
+  ftype: FileType,
+  provenance: { preset: string; scale: string; seed: number; sparse: boolean },
+): [string, GgufValue][] {
   const a = h.arch;
   const kv: [string, GgufValue][] = [];
-  const u32 = (k: string, v: number): void => { kv.push([k, { type: "u32", value: v }]); };
-  const f32 = (k: string, v: number): void => { kv.push([k, { type: "f32", value: v }]); };
-  const str = (k: string, v: string): void => { kv.push([k, { type: "string", value: v }]); };
+  const u32 = (k: string, v: number): void => {
+    kv.push([k, { type: "u32", value: v }]);
+  };
+  const f32 = (k: string, v: number): void => {
+    kv.push([k, { type: "f32", value: v }]);
+  };
+  const str = (k: string, v: string): void => {
+    kv.push([k, { type: "string", value: v }]);
+  };
   str("general.architecture", a);
   str("general.type", "model");
   str("general.name", h.name);

@@ -17,12 +17,23 @@ export interface TypedTensor extends PlannedTensor {
   type: GgmlType;
 }
 
-type Category = "token_embd" | "output" | "attn_v" | "attn_k" | "attn_q" | "attn_output" | "ffn_up" | "ffn_gate" | "ffn_down" | "other";
+type Category =
+  | "token_embd"
+  | "output"
+  | "attn_v"
+  | "attn_k"
+  | "attn_q"
+  | "attn_output"
+  | "ffn_up"
+  | "ffn_gate"
+  | "ffn_down"
+  | "other";
 
 function category(name: string): Category {
   if (name === "output.weight") return "output";
   if (name === "token_embd.weight") return "token_embd";
-  if (name.includes("attn_qkv.weight") || name.includes("attn_kv_b.weight") || name.includes("attn_v.weight")) return "attn_v";
+  if (name.includes("attn_qkv.weight") || name.includes("attn_kv_b.weight") || name.includes("attn_v.weight"))
+    return "attn_v";
   if (name.includes("attn_k.weight")) return "attn_k";
   if (name.includes("attn_q.weight")) return "attn_q";
   if (name.includes("attn_output.weight")) return "attn_output";
@@ -53,7 +64,12 @@ function fallback(type: GgmlType, ne0: number): GgmlType {
 }
 
 /** Assign a ggml type to every tensor (tensors must already be in llama.cpp's order). */
-export function assignTypes(h: Hparams, ftype: FileType, tensors: readonly PlannedTensor[], half: "F16" | "BF16" = ftype.name === "BF16" ? "BF16" : "F16"): TypedTensor[] {
+export function assignTypes(
+  h: Hparams,
+  ftype: FileType,
+  tensors: readonly PlannedTensor[],
+  half: "F16" | "BF16" = ftype.name === "BF16" ? "BF16" : "F16",
+): TypedTensor[] {
   const base = (t: PlannedTensor): GgmlType => ggmlType(t.floatKind === "F32" ? "F32" : half);
   const def = ggmlType(ftype.defaultType);
   if (!def.quantized) {
@@ -104,8 +120,9 @@ export function assignTypes(h: Hparams, ftype: FileType, tensors: readonly Plann
       if (f === "Q2_K") nt = ggmlType("Q3_K");
       else if (f === "Q3_K_M") nt = ggmlType(i < Math.trunc(nLayer / 16) ? "Q5_K" : "Q4_K");
       else if (f === "Q3_K_L") nt = ggmlType("Q5_K");
-      else if (f === "Q4_K_M") { if (useMoreBits(i, nLayer)) nt = ggmlType("Q6_K"); }
-      else if (f === "Q5_K_M" && useMoreBits(i, nLayer)) nt = ggmlType("Q6_K");
+      else if (f === "Q4_K_M") {
+        if (useMoreBits(i, nLayer)) nt = ggmlType("Q6_K");
+      } else if (f === "Q5_K_M" && useMoreBits(i, nLayer)) nt = ggmlType("Q6_K");
       else if (f === "Q4_K_S" && i < Math.trunc(nLayer / 8)) nt = ggmlType("Q5_K");
       iFfnDown++;
     } else if (cat === "attn_output") {

@@ -28,11 +28,16 @@ export function byteToUnicode(): string[] {
 }
 
 export function synthVocab(size: number, family: string): SynthVocab {
-  const specials = family === "qwen2" ? ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-    : family === "lfm2" ? ["<|startoftext|>", "<|endoftext|>", "<|pad|>"]
-    : family === "default" ? ["<s>", "</s>", "<unk>"]
-    : ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"];
-  if (size < 256 + specials.length + 16) throw new Error(`vocabulary of ${size} is too small (at least ${256 + specials.length + 16})`);
+  const specials =
+    family === "qwen2"
+      ? ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+      : family === "lfm2"
+        ? ["<|startoftext|>", "<|endoftext|>", "<|pad|>"]
+        : family === "default"
+          ? ["<s>", "</s>", "<unk>"]
+          : ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"];
+  if (size < 256 + specials.length + 16)
+    throw new Error(`vocabulary of ${size} is too small (at least ${256 + specials.length + 16})`);
   const bytes = byteToUnicode();
   const tokens: string[] = [...bytes];
   const merges: string[] = [];

@@ -25,12 +25,24 @@ const HEADER_CELL = /^[a-z][A-Za-z0-9_.]*(\s*\[[^\]]+\])?$/;
 
 /** Conversion of a value's unit into the base unit of its kind. */
 const UNIT_SCALE: Record<string, [string, number]> = {
-  MiB: ["MiB", 1], GiB: ["MiB", 1024], KiB: ["MiB", 1 / 1024], B: ["MiB", 1 / (1024 * 1024)],
-  W: ["W", 1], mW: ["W", 0.001],
-  MHz: ["MHz", 1], GHz: ["MHz", 1000], kHz: ["MHz", 0.001],
-  "%": ["%", 1], C: ["°C", 1], "°C": ["°C", 1],
-  us: ["us", 1], ms: ["us", 1000], s: ["us", 1e6], ns: ["us", 0.001],
-  mJ: ["mJ", 1], J: ["mJ", 1000],
+  MiB: ["MiB", 1],
+  GiB: ["MiB", 1024],
+  KiB: ["MiB", 1 / 1024],
+  B: ["MiB", 1 / (1024 * 1024)],
+  W: ["W", 1],
+  mW: ["W", 0.001],
+  MHz: ["MHz", 1],
+  GHz: ["MHz", 1000],
+  kHz: ["MHz", 0.001],
+  "%": ["%", 1],
+  C: ["°C", 1],
+  "°C": ["°C", 1],
+  us: ["us", 1],
+  ms: ["us", 1000],
+  s: ["us", 1e6],
+  ns: ["us", 0.001],
+  mJ: ["mJ", 1],
+  J: ["mJ", 1000],
 };
 
 function splitFieldUnit(h: string): [string, string | null] {
@@ -39,7 +51,10 @@ function splitFieldUnit(h: string): [string, string | null] {
 }
 
 export function splitLine(line: string): string[] {
-  const cells = line.replace(/\r$/, "").split(",").map((c) => c.trim());
+  const cells = line
+    .replace(/\r$/, "")
+    .split(",")
+    .map((c) => c.trim());
   // `--query-gpu=a,b,` (a trailing comma, which nvidia-smi accepts) leaves an empty last column
   while (cells.length > 1 && cells[cells.length - 1] === "") cells.pop();
   return cells;
@@ -51,7 +66,10 @@ export function isHeaderLine(line: string): boolean {
 }
 
 /** One cell → value in base units, or null with nvidia-smi's reason. */
-export function parseCell(raw: string, headerUnit: string | null): { value: Cell; reason?: string; unit: string | null } {
+export function parseCell(
+  raw: string,
+  headerUnit: string | null,
+): { value: Cell; reason?: string; unit: string | null } {
   const s = raw.trim();
   const br = NULL_BRACKET.exec(s);
   if (br) return { value: null, reason: br[1]!, unit: headerUnit };
@@ -76,7 +94,10 @@ export function parseCell(raw: string, headerUnit: string | null): { value: Cell
  * appended to one log) is skipped too.
  */
 export function parseQueryCsv(text: string, opts: { fields?: string[] } = {}): ParsedTable {
-  const lines = text.split(/\n/).map((l) => l.replace(/\r$/, "")).filter((l) => l.trim() !== "");
+  const lines = text
+    .split(/\n/)
+    .map((l) => l.replace(/\r$/, ""))
+    .filter((l) => l.trim() !== "");
   let fields: string[] = [];
   let headerUnits: (string | null)[] = [];
   let start = 0;
@@ -94,15 +115,29 @@ export function parseQueryCsv(text: string, opts: { fields?: string[] } = {}): P
   const nulls: ParsedTable["nulls"] = [];
   for (let i = start; i < lines.length; i++) {
     const line = lines[i]!;
-    if (isHeaderLine(line) && fields.length && splitLine(line).map((c) => splitFieldUnit(c)[0]).join() === fields.join()) continue;
+    if (
+      isHeaderLine(line) &&
+      fields.length &&
+      splitLine(line)
+        .map((c) => splitFieldUnit(c)[0])
+        .join() === fields.join()
+    )
+      continue;
     const cells = splitLine(line);
     if (!fields.length) fields = cells.map((_, k) => `col${k}`);
     // a value containing commas (rare: process names) joins the overflow into the last text column
-    const vals = cells.length > fields.length ? [...cells.slice(0, fields.length - 1), cells.slice(fields.length - 1).join(", ")] : cells;
+    const vals =
+      cells.length > fields.length
+        ? [...cells.slice(0, fields.length - 1), cells.slice(fields.length - 1).join(", ")]
+        : cells;
     const row: Record<string, Cell> = {};
     fields.forEach((f, k) => {
       const raw = vals[k];
-      if (raw === undefined) { row[f] = null; nulls.push({ row: rows.length, field: f, reason: "missing column" }); return; }
+      if (raw === undefined) {
+        row[f] = null;
+        nulls.push({ row: rows.length, field: f, reason: "missing column" });
+        return;
+      }
       const c = parseCell(raw, headerUnits[k] ?? null);
       row[f] = c.value;
       if (c.value === null) nulls.push({ row: rows.length, field: f, reason: c.reason ?? "N/A" });
@@ -119,7 +154,15 @@ export function parseNvTimestamp(s: string): number | null {
   const m = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(s.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, se, ms] = m;
-  return new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se), Number((ms ?? "0").padEnd(3, "0"))).getTime();
+  return new Date(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(se),
+    Number((ms ?? "0").padEnd(3, "0")),
+  ).getTime();
 }
 
 /** The field list of `nvidia-smi --help-query-gpu` (or --help-query-compute-apps): every quoted property name. */

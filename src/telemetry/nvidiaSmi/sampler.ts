@@ -12,7 +12,11 @@ import { epochNow } from "../../util/time.js";
 
 export { epochNow };
 
-export interface SampleRow { t: number; gpu: number; v: Record<string, Cell> }
+export interface SampleRow {
+  t: number;
+  gpu: number;
+  v: Record<string, Cell>;
+}
 
 export class NvidiaSmiSampler {
   readonly rows: SampleRow[] = [];
@@ -23,10 +27,19 @@ export class NvidiaSmiSampler {
   private lastT = 0;
   private pendingGap: number | null = null;
 
-  constructor(readonly bin: string, readonly fields: string[], readonly intervalMs = 50, private readonly maxRestarts = 5) {}
+  constructor(
+    readonly bin: string,
+    readonly fields: string[],
+    readonly intervalMs = 50,
+    private readonly maxRestarts = 5,
+  ) {}
 
   start(): this {
-    const child = spawn(this.bin, [`--query-gpu=${this.fields.join(",")}`, "--format=csv,noheader,nounits", "-lms", String(this.intervalMs)], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(
+      this.bin,
+      [`--query-gpu=${this.fields.join(",")}`, "--format=csv,noheader,nounits", "-lms", String(this.intervalMs)],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
     this.child = child;
     const rl = createInterface({ input: child.stdout! });
     rl.on("line", (line) => {
@@ -34,7 +47,10 @@ export class NvidiaSmiSampler {
       const parsed = parseQueryCsv(line, { fields: this.fields });
       const v = parsed.rows[0];
       if (!v) return;
-      if (this.pendingGap !== null) { this.gaps.push([this.pendingGap, t]); this.pendingGap = null; }
+      if (this.pendingGap !== null) {
+        this.gaps.push([this.pendingGap, t]);
+        this.pendingGap = null;
+      }
       this.rows.push({ t, gpu: typeof v.index === "number" ? v.index : 0, v });
       this.lastT = t;
       // bounded memory: keep about an hour at 50 ms per GPU
@@ -44,7 +60,10 @@ export class NvidiaSmiSampler {
     child.on("exit", () => {
       if (this.stopped) return;
       this.pendingGap = this.lastT || epochNow();
-      if (this.restarts++ < this.maxRestarts) setTimeout(() => { if (!this.stopped) this.start(); }, 200);
+      if (this.restarts++ < this.maxRestarts)
+        setTimeout(() => {
+          if (!this.stopped) this.start();
+        }, 200);
     });
     return this;
   }
@@ -67,7 +86,8 @@ export class NvidiaSmiSampler {
   /** Resolve once a row stamped after t has arrived (so a window ending at t is covered), or after timeoutMs. */
   async waitPast(t: number, timeoutMs = 3 * this.intervalMs + 500): Promise<void> {
     const until = epochNow() + timeoutMs;
-    while (this.lastT <= t && epochNow() < until && !this.stopped) await new Promise((r) => setTimeout(r, Math.min(20, this.intervalMs)));
+    while (this.lastT <= t && epochNow() < until && !this.stopped)
+      await new Promise((r) => setTimeout(r, Math.min(20, this.intervalMs)));
   }
 
   /** Rows of one GPU inside [from, to]. */
