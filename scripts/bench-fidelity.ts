@@ -167,4 +167,4 @@ console.log(
   ),
 );
 const jsonOut = opt("--json", "");
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify(json, null, 2) + "\n");
+if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(json, null, 2)}\n`);

@@ -82,7 +82,7 @@ try {
       if (theirBytes !== ours.tensorBytes) problems.push(`bytes ${ours.tensorBytes} vs ${theirBytes}`);
       const types = [...new Set(ours.tensors.map((t) => t.type.name))].join(" ");
       rows.push(
-        `| ${preset} | ${quant} | full | ${ours.tensors.length} | ${ours.tensorBytes.toLocaleString("en-US")} | ${theirBytes.toLocaleString("en-US")} | ${types} | ${problems.length ? "DIFF: " + problems.slice(0, 3).join("; ") : "identical"} |`,
+        `| ${preset} | ${quant} | full | ${ours.tensors.length} | ${ours.tensorBytes.toLocaleString("en-US")} | ${theirBytes.toLocaleString("en-US")} | ${types} | ${problems.length ? `DIFF: ${problems.slice(0, 3).join("; ")}` : "identical"} |`,
       );
       if (problems.length) failures++;
     }
@@ -113,7 +113,7 @@ try {
         });
         const sum = (x: typeof a): number => x.reduce((s, t) => s + t.bytes, 0);
         rows.push(
-          `| ${preset} | ${quant} | small (real quantize) | ${a.length} | ${sum(a).toLocaleString("en-US")} | ${sum(b).toLocaleString("en-US")} | ${[...new Set(a.map((t) => t.type))].join(" ")} | ${problems.length ? "DIFF: " + problems.slice(0, 3).join("; ") : "identical (types, shapes, offsets, bytes)"} |`,
+          `| ${preset} | ${quant} | small (real quantize) | ${a.length} | ${sum(a).toLocaleString("en-US")} | ${sum(b).toLocaleString("en-US")} | ${[...new Set(a.map((t) => t.type))].join(" ")} | ${problems.length ? `DIFF: ${problems.slice(0, 3).join("; ")}` : "identical (types, shapes, offsets, bytes)"} |`,
         );
         if (problems.length) failures++;
         rmSync(theirsPath, { force: true });
@@ -130,10 +130,10 @@ if (fixtureOut) {
   const { writeFileSync } = await import("node:fs");
   writeFileSync(
     fixtureOut,
-    JSON.stringify({
+    `${JSON.stringify({
       source: "llama-quantize --dry-run (llama.cpp bundled with node-llama-cpp), full-scale F16 synth files",
       presets: fixture,
-    }) + "\n",
+    })}\n`,
   );
   console.log(`wrote ${fixtureOut}`);
 }

@@ -24,5 +24,5 @@ for (const [n, [os, cpu]] of Object.entries(plat)) {
     added++;
   }
 }
-writeFileSync("package-lock.json", JSON.stringify(lock, null, 2) + "\n");
+writeFileSync("package-lock.json", `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: ${added} placeholder entr${added === 1 ? "y" : "ies"} added`);

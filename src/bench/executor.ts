@@ -96,7 +96,7 @@ export class LlamaExecutor implements Executor {
       gpu,
       build: (process.env.MOEBENCH_LLAMA_BUILD as "never" | "auto" | undefined) ?? "never",
       logLevel: LlamaLogLevel.warn,
-      logger: (_level, message) => process.stderr.write(message.endsWith("\n") ? message : message + "\n"),
+      logger: (_level, message) => process.stderr.write(message.endsWith("\n") ? message : `${message}\n`),
       // no cap: the suite's threads setting decides (node-llama-cpp caps CPU threads otherwise)
       maxThreads: 0,
     });

@@ -28,6 +28,6 @@ export class Progress {
   }
   note(line: string): void {
     if (this.tty) this.out.write(`\r\x1b[2K`);
-    this.out.write(line + "\n");
+    this.out.write(`${line}\n`);
   }
 }

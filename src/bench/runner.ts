@@ -80,7 +80,7 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   if (o.resume && existsSync(resultsPath)) for (const r of readJsonl(resultsPath)) done.add(r.key);
   writeFileSync(
     join(o.runDir, "env.json"),
-    JSON.stringify(
+    `${JSON.stringify(
       {
         schemaVersion: SCHEMA_VERSION,
         runId: o.runId,
@@ -92,7 +92,7 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
       },
       null,
       2,
-    ) + "\n",
+    )}\n`,
   );
   const todo = o.instances.filter((i) => !done.has(i.key));
   const progress = new Progress(todo.length);

@@ -50,7 +50,7 @@ export function compareMarkdown(c: CompareResult, o: { threshold: number; alpha:
     `${c.regressions ? `**${c.regressions} regression(s)**` : "no significant regression"} (slower = candidate/baseline < ${(1 - o.threshold).toFixed(3)} with p < ${o.alpha}, Welch's t-test on the stored repetitions; failed = ran on the baseline, failed on the candidate).`,
   ];
   for (const w of c.warnings) out.push("", `warning: ${w}`);
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 export function ratioChart(c: CompareResult, threshold: number): TopLevelSpec {
@@ -143,7 +143,7 @@ export function compareCommand(): Command {
           ignore.push("ctx");
         const c = compare(base, cand, { threshold, alpha, ignore });
         let text: string;
-        if (o.format === "json") text = JSON.stringify({ threshold, alpha, ignored: ignore, ...c }, null, 2) + "\n";
+        if (o.format === "json") text = `${JSON.stringify({ threshold, alpha, ignored: ignore, ...c }, null, 2)}\n`;
         else if (o.format === "md") text = compareMarkdown(c, { threshold, alpha });
         else {
           const svg = await renderSvg(ratioChart(c, threshold));

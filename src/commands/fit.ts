@@ -175,7 +175,7 @@ export function fitCommand(): Command {
               refs.set(r, await nodeLlamaCppEstimate(path, r.ctx, r.kv, r.flashAttention, parallel, batch));
         if (o.json) {
           process.stdout.write(
-            JSON.stringify(
+            `${JSON.stringify(
               {
                 model,
                 facts,
@@ -188,7 +188,7 @@ export function fitCommand(): Command {
               },
               null,
               2,
-            ) + "\n",
+            )}\n`,
           );
           return;
         }
@@ -249,11 +249,11 @@ export function fitCommand(): Command {
           `${facts.name}: ${gib(facts.tensorBytes)} GiB of weights (${gib(facts.tokEmbdBytes)} GiB token_embd kept in host memory${facts.tiedEmbeddings ? ", plus a device copy for the tied output layer" : ""}); KV in ${facts.attentionLayers.length} of ${facts.nLayer} blocks${parallel > 1 ? `; ${parallel} parallel sequences` : ""}${card ? `; card: ${card}` : ""}\n\n`,
         );
         process.stdout.write(
-          mdTable(
+          `${mdTable(
             headers,
             rows,
             headers.map((h) => (["ctx", "KV", "FA", "verdict", "node-llama-cpp KV+compute"].includes(h) ? "l" : "r")),
-          ) + "\n",
+          )}\n`,
         );
         for (const m of res.maxContext)
           process.stdout.write(

@@ -51,11 +51,11 @@ export function importCommand(): Command {
       });
       writeFileSync(
         join(runDir, "env.json"),
-        JSON.stringify(
+        `${JSON.stringify(
           { source: "llama-bench", file: resolve(file), format, importedAt: new Date().toISOString() },
           null,
           2,
-        ) + "\n",
+        )}\n`,
       );
       for (const r of recs) appendJsonl(join(runDir, "results.jsonl"), r);
       const unidentified = [...ids.entries()].filter(([, v]) => !v).map(([k]) => k);

@@ -18,7 +18,7 @@ export function formatFacts(f: ModelFacts, path: string): string {
     lines.push(
       `    ${r.type.padEnd(6)} ${String(r.tensors).padStart(4)} tensors  ${fmtCount(r.params).padStart(8)} params  ${fmtBytes(r.bytes).padStart(11)}  ${r.bitsPerWeight.toFixed(2)} bpw`,
     );
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 export function inspectCommand(): Command {
@@ -33,11 +33,11 @@ export function inspectCommand(): Command {
       const f = modelFacts(g);
       if (o.json)
         process.stdout.write(
-          JSON.stringify(
+          `${JSON.stringify(
             { ...f, tensors: g.tensors.map(({ name, type, shape, bytes }) => ({ name, type, shape, bytes })) },
             null,
             2,
-          ) + "\n",
+          )}\n`,
         );
       else process.stdout.write(formatFacts(f, file));
     });

@@ -22,7 +22,7 @@ export function planCommand(): Command {
     .action(async (file: string, o: { filter?: string; gpu?: boolean; executor: "llama" | "mock"; json?: boolean }) => {
       const p = await planSuite(file, { gpu: !!o.gpu, filter: o.filter, executor: o.executor });
       if (o.json) {
-        process.stdout.write(JSON.stringify(p.instances, null, 2) + "\n");
+        process.stdout.write(`${JSON.stringify(p.instances, null, 2)}\n`);
         return;
       }
       const lines: string[] = [
@@ -49,6 +49,6 @@ export function planCommand(): Command {
           : `estimate: ~${fmtDuration(est)} (${p.gpu ? "GPU" : "CPU"} roofline guess at ${p.suite.repetitions.min} repetitions + ${p.suite.warmup} warm-up; adaptive repetitions can add up to ${p.suite.repetitions.max})`,
       );
       for (const w of p.warnings) lines.push(`warning: ${w}`);
-      process.stdout.write(lines.join("\n") + "\n");
+      process.stdout.write(`${lines.join("\n")}\n`);
     });
 }

@@ -126,13 +126,13 @@ export function qualityCommand(): Command {
           threads: Math.max(1, Number(o.threads) || 1),
         });
         const doc = { reference: o.reference, text: o.text ?? DEFAULT_TEXT, tokens: res.tokens, rows: res.rows };
-        if (o.out) writeFileSync(o.out, JSON.stringify(doc, null, 2) + "\n");
+        if (o.out) writeFileSync(o.out, `${JSON.stringify(doc, null, 2)}\n`);
         if (o.json) {
-          process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+          process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
           return;
         }
         process.stdout.write(
-          mdTable(
+          `${mdTable(
             ["model", "type", "mean KLD", "median KLD", "p99 KLD", "top-1 agreement", "PPL (ref)", "PPL (quant)"],
             res.rows.map((r) => [
               r.model,
@@ -144,7 +144,7 @@ export function qualityCommand(): Command {
               r.pplRef.toFixed(3),
               r.pplQuant.toFixed(3),
             ]),
-          ) + "\n",
+          )}\n`,
         );
         process.stdout.write(
           `\n${res.tokens} positions scored, full distributions (no top-k truncation).${res.rows.some((r) => r.synthetic) ? " Synthetic (random-weight) models: these figures measure quantization noise only, not language quality." : ""}\n`,

@@ -171,7 +171,7 @@ export async function writeReport(
   if (formats.includes("json"))
     put(
       "report.json",
-      JSON.stringify({ ...report, rows: report.rows.map(({ record: _record, ...rest }) => rest) }, null, 2) + "\n",
+      `${JSON.stringify({ ...report, rows: report.rows.map(({ record: _record, ...rest }) => rest) }, null, 2)}\n`,
     );
   const cs = charts(report, facts);
   const needSvg = formats.some((f) => f === "svg" || f === "png" || f === "html");

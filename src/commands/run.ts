@@ -69,7 +69,7 @@ async function suiteQuality(models: Planned["models"], runDir: string): Promise<
     rows.push(...r.rows);
   }
   if (rows.length) {
-    writeFileSync(join(runDir, "quality.json"), JSON.stringify({ rows }, null, 2) + "\n");
+    writeFileSync(join(runDir, "quality.json"), `${JSON.stringify({ rows }, null, 2)}\n`);
     process.stderr.write(`quality: ${rows.length} model(s) against their F16 → ${join(runDir, "quality.json")}\n`);
   } else
     process.stderr.write(

@@ -100,7 +100,7 @@ export function synthCommand(): Command {
                 bytes: (t.shape.reduce((a, b) => a * b, 1) / t.type.blockSize) * t.type.typeSize,
               })),
             };
-            process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+            process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
           } else {
             process.stdout.write(
               `${plan.preset} ${plan.quant} (${plan.scale}): ${plan.tensors.length} tensors, ${fmtCount(plan.params)} parameters, ${fmtBytes(plan.tensorBytes)} of tensor data\n`,

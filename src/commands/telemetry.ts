@@ -29,7 +29,7 @@ export function telemetryCommand(): Command {
     .option("--json", "print JSON (the default)")
     .action((file: string, o: { fields?: string }) => {
       const t = load(file, o.fields);
-      process.stdout.write(JSON.stringify(t.rows, null, 2) + "\n");
+      process.stdout.write(`${JSON.stringify(t.rows, null, 2)}\n`);
     });
   cmd
     .command("energy")
@@ -89,7 +89,7 @@ export function telemetryCommand(): Command {
           ...(field === "power.draw" ? ["power.draw is a ~1 s average on Ampere and newer GPUs"] : []),
         ],
       };
-      if (o.json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+      if (o.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       else
         process.stdout.write(
           `${file}: ${out.joules.toFixed(2)} J over ${out.seconds.toFixed(3)} s, mean ${out.meanW.toFixed(1)} W, peak ${out.peakW.toFixed(1)} W (${field}, ${out.samples} samples every ~${out.intervalMs.toFixed(0)} ms)${out.notes.length ? `\n  note: ${out.notes.join("; ")}` : ""}\n`,

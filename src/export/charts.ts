@@ -202,7 +202,7 @@ export function charts(
     for (const [fam, m] of pick) {
       const f = facts.get(m.record.model.ref)!;
       for (const ctx of [4096, 8192, 16384, 32768]) {
-        const label = `${f.fullScaleOf ? fam.replace(/ \(\w+\)$/, "") + " (full size)" : fam} ${m.quant}`;
+        const label = `${f.fullScaleOf ? `${fam.replace(/ \(\w+\)$/, "")} (full size)` : fam} ${m.quant}`;
         v.push({ model: label, ctx: `${ctx / 1024}k`, part: "weights", gb: f.tensorBytes / 1e9 });
         v.push({ model: label, ctx: `${ctx / 1024}k`, part: "KV cache (f16)", gb: kvBytes(f, ctx).total / 1e9 });
       }

@@ -162,5 +162,5 @@ export function reportMarkdown(r: Report): string {
     out.push(
       `- Price used: ${r.priceNote}; electricity $${r.options.kwhPriceUsd}/kWh; hardware amortised over ${r.options.lifetimeHours} h.`,
     );
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }

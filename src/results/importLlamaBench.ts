@@ -73,9 +73,7 @@ export function llamaBenchToRecords(
     file: string;
     runId: string;
     host: Env;
-    modelIdentity?: (
-      filename: string,
-    ) => {
+    modelIdentity?: (filename: string) => {
       headerSha256: string | null;
       sizeBytes: number | null;
       quant: string | null;

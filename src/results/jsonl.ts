@@ -7,7 +7,7 @@ export function appendJsonl(path: string, record: ResultRecord): void {
   const parsed = ResultRecord.parse(record);
   const fd = openSync(path, "a");
   try {
-    writeSync(fd, JSON.stringify(parsed) + "\n");
+    writeSync(fd, `${JSON.stringify(parsed)}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

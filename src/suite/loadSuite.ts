@@ -36,7 +36,7 @@ export function parseSuite(text: string, file: string): Suite & { name: string }
       hint = d ? `did you mean ${d}?` : `known keys: ${known.join(", ")}`;
     }
     const at = issuePath(iss.path);
-    throw new MoebenchError(`${file}: ${at ? at + ": " : ""}${iss.message}`, hint);
+    throw new MoebenchError(`${file}: ${at ? `${at}: ` : ""}${iss.message}`, hint);
   }
   return { ...r.data, name: r.data.name ?? basename(file, extname(file)) };
 }

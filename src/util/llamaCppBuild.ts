@@ -66,7 +66,7 @@ export type LlamaTool = "llama-bench" | "llama-quantize" | "llama-perplexity" | 
  */
 export function ensureLlamaTools(
   tools: LlamaTool[],
-  log: (s: string) => void = (s) => process.stderr.write(s + "\n"),
+  log: (s: string) => void = (s) => process.stderr.write(`${s}\n`),
 ): string {
   const { tag, bundle } = bundledLlamaCpp();
   const src = join(cacheDir(), `llama.cpp-${tag}`);
