@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { ensureLlamaTools, cacheDir, llamaBenchOnBindingCpu } from "../src/util/llamaCppBuild.js";
 import { synthesize } from "../src/gguf/synth/synthesize.js";
 import { readJsonl } from "../src/results/jsonl.js";
-import { summarize } from "../src/analysis/stats.js";
+import { summarize } from "../src/util/stats.js";
 import { mdTable } from "../src/export/markdown.js";
 
 const args = process.argv.slice(2);

@@ -1,6 +1,6 @@
 /** Per-instance aggregates computed from the stored samples (pure). Failed instances stay failures. */
 import type { Phase, ResultRecord } from "../results/schema.js";
-import { summarize, type Summary } from "./stats.js";
+import { summarize, type Summary } from "../util/stats.js";
 
 export interface AggRow {
   record: ResultRecord;

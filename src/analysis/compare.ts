@@ -7,7 +7,7 @@
  */
 import ttest2 from "@stdlib/stats-ttest2";
 import type { Phase, ResultRecord } from "../results/schema.js";
-import { tQuantile } from "./stats.js";
+import { tQuantile } from "../util/stats.js";
 import { mean, sampleStandardDeviation } from "simple-statistics";
 
 export const JOIN_FIELDS = ["model", "quant", "test", "ctx", "kv", "fa", "threads", "ngl", "gpu"] as const;

@@ -7,7 +7,7 @@
 import { Bench } from "tinybench";
 import type { Phase } from "../results/schema.js";
 import type { BenchContext } from "./executor.js";
-import { summarize, percentiles } from "../analysis/stats.js";
+import { summarize, percentiles } from "../util/stats.js";
 import { epochNow } from "../util/time.js";
 
 export interface TaskSpec {

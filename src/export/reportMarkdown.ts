@@ -1,6 +1,6 @@
 /** The report as GitHub-flavoured Markdown (pure). */
 import type { Report } from "../analysis/buildReport.js";
-import type { Summary } from "../analysis/stats.js";
+import type { Summary } from "../util/stats.js";
 import { mdTable } from "./markdown.js";
 import { COST_FOOTNOTES } from "../analysis/efficiency.js";
 

@@ -8,7 +8,7 @@
 import type { ResultRecord, Env } from "../results/schema.js";
 import { SCHEMA_VERSION } from "../results/schema.js";
 import { appendJsonl } from "../results/jsonl.js";
-import { percentiles } from "../analysis/stats.js";
+import { percentiles } from "../util/stats.js";
 import { randomTokens } from "../bench/tasks.js";
 import { streamRequest, preflight, type EndpointSpec, type RequestResult } from "./protocols.js";
 import { testId } from "../plan/testId.js";

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import ttest2 from "@stdlib/stats-ttest2";
 import { compare, compareSamples } from "../../src/analysis/compare.js";
-import { tQuantile } from "../../src/analysis/stats.js";
+import { tQuantile } from "../../src/util/stats.js";
 import type { ResultRecord } from "../../src/results/schema.js";
 
 // Reference values computed with SciPy 1.17.1 (scipy.stats.ttest_ind(..., equal_var=False) and
