@@ -5,7 +5,8 @@
  */
 import type { ParentToWorker, WorkerToParent, InstanceResult } from "./ipc.js";
 import { isOomMessage } from "./ipc.js";
-import { LlamaExecutor, MockExecutor, type BenchContext, type ContextConfig, type Executor } from "./executor.js";
+import { MockExecutor, type BenchContext, type ContextConfig, type Executor } from "./executor.js";
+import { LlamaExecutor } from "./llama/llamaExecutor.js";
 import { runTasks } from "./tasks.js";
 import { epochNow } from "../util/time.js";
 import { statSync } from "node:fs";
