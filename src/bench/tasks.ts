@@ -9,6 +9,7 @@ import type { Phase } from "../results/schema.js";
 import type { BenchContext } from "./executor.js";
 import { summarize, percentiles } from "../util/stats.js";
 import { epochNow } from "../util/time.js";
+import { randomTokens } from "../util/randomTokens.js";
 
 export interface TaskSpec {
   pp: number;
@@ -22,21 +23,6 @@ export interface TaskSpec {
   /** with telemetry on: extend a phase's energy windows to at least this many ms (0 = off) */
   energyMinMs?: number;
   repetitions: { min: number; max: number; targetCi: number };
-}
-
-/** Seeded random token ids in [lo, hi) (timing must not depend on a tokenizer). */
-export function randomTokens(n: number, seed: number, lo: number, hi: number): number[] {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out: number[] = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = lo + (s % (hi - lo));
-  }
-  return out;
 }
 
 /** Run `once` (returns its timed ms) under tinybench with warm-up, min reps, then adaptively up to max. */

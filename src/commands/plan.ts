@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { planSuite } from "./planSuite.js";
+import { planSuite } from "../plan/planSuite.js";
 import { estimateSeconds } from "../plan/estimate.js";
 import { fmtBytes } from "../util/units.js";
 

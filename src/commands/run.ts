@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { readdirSync, existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { planSuite, type Planned } from "./planSuite.js";
+import { planSuite, type Planned } from "../plan/planSuite.js";
 import { measureQuality, DEFAULT_TEXT } from "./quality.js";
 import { readGguf } from "../gguf/read.js";
 import { modelFacts } from "../gguf/modelFacts.js";

@@ -1,6 +1,6 @@
 import type { Suite } from "../suite/schema.js";
 import type { Instance, ModelRef } from "./types.js";
-import { testId } from "./testId.js";
+import { testId } from "../util/testId.js";
 
 function parseTest(t: Suite["tests"][number]): { pp: number; tg: number } {
   if (typeof t !== "string") return { pp: t.pp ?? 0, tg: t.tg ?? 0 };

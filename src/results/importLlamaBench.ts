@@ -6,7 +6,7 @@
  */
 import type { ResultRecord, Env } from "./schema.js";
 import { SCHEMA_VERSION } from "./schema.js";
-import { testId } from "../plan/testId.js";
+import { testId } from "../util/testId.js";
 import { MoebenchError } from "../util/errors.js";
 import { parse as parseCsv } from "csv-parse/sync";
 

@@ -9,9 +9,9 @@ import type { ResultRecord, Env } from "../results/schema.js";
 import { SCHEMA_VERSION } from "../results/schema.js";
 import { appendJsonl } from "../results/jsonl.js";
 import { percentiles } from "../util/stats.js";
-import { randomTokens } from "../bench/tasks.js";
+import { randomTokens } from "../util/randomTokens.js";
 import { streamRequest, preflight, type EndpointSpec, type RequestResult } from "./protocols.js";
-import { testId } from "../plan/testId.js";
+import { testId } from "../util/testId.js";
 
 export interface HttpSweep {
   endpoints: (EndpointSpec & { label?: string })[];

@@ -9,10 +9,6 @@ export function fmtBytes(n: number): string {
   return `${n} B`;
 }
 
-export function fmtGB(n: number): string {
-  return `${(n / 1e9).toFixed(2)} GB`;
-}
-
 export function fmtCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;

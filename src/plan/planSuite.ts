@@ -1,15 +1,15 @@
 /** Shared by `plan` and `run`: load + validate a suite and expand it into ordered instances. */
 import { loadSuite } from "../suite/loadSuite.js";
 import type { Suite } from "../suite/schema.js";
-import { suiteModels } from "../plan/resolveModels.js";
-import { expandSuite, planWarnings } from "../plan/expandSuite.js";
-import type { Instance, ModelRef } from "../plan/types.js";
+import { suiteModels } from "./resolveModels.js";
+import { expandSuite, planWarnings } from "./expandSuite.js";
+import type { Instance, ModelRef } from "./types.js";
 import { planSynth } from "../gguf/synth/synthesize.js";
 import { readGguf } from "../gguf/read.js";
 import { modelFacts } from "../gguf/modelFacts.js";
-import type { ModelSize } from "../plan/estimate.js";
+import type { ModelSize } from "./estimate.js";
 import { MoebenchError } from "../util/errors.js";
-import { parseFilter } from "../plan/filter.js";
+import { parseFilter } from "./filter.js";
 
 export interface Planned {
   suite: Suite & { name: string };
