@@ -1,6 +1,6 @@
 /** Per-instance aggregates computed from the stored samples (pure). Failed instances stay failures. */
 import type { Phase, ResultRecord } from "../results/schema.js";
-import { summarize, type Summary } from "../util/stats.js";
+import { summarize, tokPerSec, type Summary } from "../util/stats.js";
 
 export interface AggRow {
   record: ResultRecord;
@@ -20,9 +20,13 @@ export interface AggRow {
   tgWatts: number | null;
 }
 
-export function rate(p: Phase | null): Summary | null {
-  if (!p || p.samplesMs.length === 0) return null;
-  return summarize(p.samplesMs.map((ms) => p.tokens / (ms / 1000)));
+/** tok/s of a phase's repetitions: mean (95% CI), Stein's interval where the phase ran adaptively. */
+export function rate(p: Phase | null | undefined): Summary | null {
+  if (!p) return null;
+  const xs = tokPerSec(p.tokens, p.samplesMs);
+  if (xs.length === 0) return null;
+  const s = summarize(xs, { firstStage: p.firstStage, targetCi: p.targetCi });
+  return p.noisy && !s.noisy ? { ...s, noisy: true } : s;
 }
 
 /** Tokens per joule over all measured repetitions with an energy figure. */

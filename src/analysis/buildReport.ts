@@ -110,7 +110,7 @@ export function buildReport(
         tg,
         tokPerJ,
         cost: cost({
-          tokPerSec: tg?.median ?? 0,
+          tokPerSec: tg?.mean ?? 0,
           tokPerJoule: tokPerJ,
           gpuPriceUsd: price,
           kwhPriceUsd: o.kwhPriceUsd,

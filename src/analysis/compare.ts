@@ -8,7 +8,7 @@
 import ttest2 from "@stdlib/stats-ttest2";
 import type { Phase, ResultRecord } from "../results/schema.js";
 import { tQuantile } from "../util/stats.js";
-import { mean, sampleStandardDeviation } from "simple-statistics";
+import { mean, sampleSd } from "../util/stats.js";
 
 export const JOIN_FIELDS = ["model", "quant", "test", "ctx", "kv", "fa", "threads", "ngl", "gpu"] as const;
 export type JoinField = (typeof JOIN_FIELDS)[number];
@@ -73,8 +73,8 @@ export function compareSamples(
   const mc = mean(cand);
   const ratio = mc / mb;
   if (base.length < 2 || cand.length < 2) return { ratio, ciLow: NaN, ciHigh: NaN, pValue: null };
-  const vb = sampleStandardDeviation(base) ** 2 / base.length;
-  const vc = sampleStandardDeviation(cand) ** 2 / cand.length;
+  const vb = sampleSd(base) ** 2 / base.length;
+  const vc = sampleSd(cand) ** 2 / cand.length;
   const se = Math.sqrt(vc / (mc * mc) + vb / (mb * mb));
   const df = (vb + vc) ** 2 / ((vb * vb) / (base.length - 1) + (vc * vc) / (cand.length - 1));
   const t = Number.isFinite(df) && df > 0 ? tQuantile(0.975, df) : 1.96;

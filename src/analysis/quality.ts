@@ -4,7 +4,7 @@
  * top-1 agreement; perplexity of both on the actual next tokens. Where a distribution is truncated (only
  * its top entries known), the missing mass is one "rest" bucket on each side and the result says so.
  */
-import { mean, quantile } from "simple-statistics";
+import { mean, percentiles } from "../util/stats.js";
 
 export type Dist = Map<number, number>;
 
@@ -73,8 +73,8 @@ export function quality(refs: readonly Dist[], quants: readonly Dist[], next: re
   return {
     positions: refs.length,
     meanKld: mean(kls),
-    p99Kld: quantile(kls, 0.99),
-    medianKld: quantile(kls, 0.5),
+    p99Kld: percentiles(kls, [0.99])[0]!,
+    medianKld: percentiles(kls, [0.5])[0]!,
     top1Agreement: agree / refs.length,
     pplRef: Math.exp(nllRef / refs.length),
     pplQuant: Math.exp(nllQ / refs.length),

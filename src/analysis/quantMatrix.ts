@@ -40,7 +40,7 @@ export interface QuantMatrixRow {
   weightsBytes: Cell | null;
   with8k: Cell | null;
   with16k: Cell | null;
-  genTokPerSec: { median: number; ciLow: number; ciHigh: number; n: number } | null;
+  genTokPerSec: { mean: number; ciLow: number; ciHigh: number; n: number } | null;
   genFailed: string | null;
   quality: string;
 }
@@ -118,7 +118,7 @@ export function quantMatrix(
       weightsBytes: weights,
       with8k: withCtx(8192),
       with16k: withCtx(16384),
-      genTokPerSec: ok?.tg ? { median: ok.tg.median, ciLow: ok.tg.ciLow, ciHigh: ok.tg.ciHigh, n: ok.tg.n } : null,
+      genTokPerSec: ok?.tg ? { mean: ok.tg.mean, ciLow: ok.tg.ciLow, ciHigh: ok.tg.ciHigh, n: ok.tg.n } : null,
       genFailed: !ok && gen.length ? gen[0]!.status : null,
       quality: (() => {
         const q = rs.map((r) => qualityByPath.get(r.record.model.path ?? "")).find(Boolean);

@@ -35,7 +35,7 @@ export function charts(
 
   const tg = ok
     .filter((x) => x.tg && x.record.params.depth === 0 && x.record.params.parallel === 1 && x.record.params.pp === 0)
-    .map((x) => ({ model: family(x), quant: x.quant, tps: x.tg!.median, lo: x.tg!.ciLow, hi: x.tg!.ciHigh }));
+    .map((x) => ({ model: family(x), quant: x.quant, tps: x.tg!.mean, lo: x.tg!.ciLow, hi: x.tg!.ciHigh }));
   if (tg.length) {
     const quants = [...new Set(tg.map((d) => d.quant))].sort((a, b) => quantRank(a) - quantRank(b));
     out.push({
@@ -47,7 +47,7 @@ export function charts(
         data: { values: tg },
         encoding: {
           x: { field: "quant", type: "ordinal", sort: quants, title: "quant", axis: { labelAngle: 0 } },
-          y: { field: "tps", type: "quantitative", title: "tok/s (median)" },
+          y: { field: "tps", type: "quantitative", title: "tok/s, mean (95% CI)" },
           color: { field: "model", type: "nominal", title: "model" },
         },
         layer: [
@@ -59,7 +59,7 @@ export function charts(
   }
   const pp = ok
     .filter((x) => x.pp && x.record.params.depth === 0 && x.record.params.tg === 0)
-    .map((x) => ({ model: family(x), quant: x.quant, tps: x.pp!.median }));
+    .map((x) => ({ model: family(x), quant: x.quant, tps: x.pp!.mean }));
   if (pp.length) {
     const quants = [...new Set(pp.map((d) => d.quant))].sort((a, b) => quantRank(a) - quantRank(b));
     out.push({
@@ -72,7 +72,7 @@ export function charts(
         mark: { type: "line", point: true },
         encoding: {
           x: { field: "quant", type: "ordinal", sort: quants, axis: { labelAngle: 0 } },
-          y: { field: "tps", type: "quantitative", title: "tok/s (median)" },
+          y: { field: "tps", type: "quantitative", title: "tok/s, mean (95% CI)" },
           color: { field: "model", type: "nominal" },
         },
       } as TopLevelSpec,
@@ -83,8 +83,8 @@ export function charts(
     const d = ok
       .filter((x) => x.record.params.parallel === 1)
       .flatMap((x) => [
-        ...(x.pp ? [{ model: `${x.model}`, phase: "pp", depth: x.record.params.depth, tps: x.pp.median }] : []),
-        ...(x.tg ? [{ model: `${x.model}`, phase: "tg", depth: x.record.params.depth, tps: x.tg.median }] : []),
+        ...(x.pp ? [{ model: `${x.model}`, phase: "pp", depth: x.record.params.depth, tps: x.pp.mean }] : []),
+        ...(x.tg ? [{ model: `${x.model}`, phase: "tg", depth: x.record.params.depth, tps: x.tg.mean }] : []),
       ]);
     out.push({
       id: "depth",
@@ -107,7 +107,7 @@ export function charts(
   }
   const par = ok
     .filter((x) => x.record.params.pp === 0 && x.record.params.depth === 0 && (x.parallelTg || x.tg))
-    .map((x) => ({ model: x.model, parallel: x.record.params.parallel, tps: (x.parallelTg ?? x.tg)!.median }));
+    .map((x) => ({ model: x.model, parallel: x.record.params.parallel, tps: (x.parallelTg ?? x.tg)!.mean }));
   if (new Set(par.map((p) => p.parallel)).size > 1) {
     out.push({
       id: "parallel",
@@ -167,7 +167,7 @@ export function charts(
   }
   const eff = r.rows
     .filter((x) => x.tgTokPerJ && x.tg)
-    .map((x) => ({ model: x.model, quant: x.quant, tps: x.tg!.median, tpj: x.tgTokPerJ!.gross }));
+    .map((x) => ({ model: x.model, quant: x.quant, tps: x.tg!.mean, tpj: x.tgTokPerJ!.gross }));
   if (eff.length) {
     out.push({
       id: "efficiency",

@@ -5,10 +5,10 @@ import { mdTable } from "./markdown.js";
 import { COST_FOOTNOTES } from "../analysis/efficiency.js";
 
 export const fmtRate = (s: Summary | null | undefined): string =>
-  s ? `${s.median.toFixed(1)} (${s.ciLow.toFixed(1)}–${s.ciHigh.toFixed(1)})` : "";
+  s ? `${s.mean.toFixed(1)} (${s.ciLow.toFixed(1)}–${s.ciHigh.toFixed(1)})` : "";
 /** median ± CI half-width in percent: compact, for wide tables */
 export const fmtRateShort = (s: Summary | null | undefined): string =>
-  s ? `${s.median.toFixed(1)} ±${Number.isFinite(s.ciRel) ? (s.ciRel * 100).toFixed(1) : "∞"}%` : "";
+  s ? `${s.mean.toFixed(1)} ±${Number.isFinite(s.ciRel) ? (s.ciRel * 100).toFixed(1) : "∞"}%` : "";
 const gb = (b: number): string => `${(b / 1e9).toFixed(2)} GB`;
 const cell = (c: { value: number; measured: boolean } | null): string =>
   c ? `${c.measured ? "" : "≈"}${gb(c.value)}` : "—";
@@ -67,14 +67,14 @@ export function quantMatrixTable(rows: Report["quantMatrices"][number]["rows"]):
 }
 export function quantMatrixData(rows: Report["quantMatrices"][number]["rows"]): TableData {
   return {
-    headers: ["Quant", "Weights VRAM", "+ KV @ 8k", "+ KV @ 16k", "tok/s gen (median, 95% CI)", "Quality vs F16"],
+    headers: ["Quant", "Weights VRAM", "+ KV @ 8k", "+ KV @ 16k", "tok/s gen, mean (95% CI)", "Quality vs F16"],
     rows: rows.map((q) => [
       q.quant,
       cell(q.weightsBytes),
       cell(q.with8k),
       cell(q.with16k),
       q.genTokPerSec
-        ? `${q.genTokPerSec.median.toFixed(1)} (${q.genTokPerSec.ciLow.toFixed(1)}–${q.genTokPerSec.ciHigh.toFixed(1)})`
+        ? `${q.genTokPerSec.mean.toFixed(1)} (${q.genTokPerSec.ciLow.toFixed(1)}–${q.genTokPerSec.ciHigh.toFixed(1)})`
         : q.genFailed
           ? `**${q.genFailed}**`
           : "—",

@@ -101,6 +101,16 @@ export const Phase = z.object({
     .optional(),
   /** energy caveats: windows under 1 s, sampling gaps, power.draw (1 s average) used instead of power.draw.instant */
   energyNotes: z.array(z.string()).optional(),
+  /**
+   * adaptive repetitions: the first-stage size n0 (= repetitions.min) after which the runner chose how many
+   * more to run (util/stats.ts steinTotal); analysis then reports Stein's two-stage interval. Absent: fixed
+   * repetitions, the plain t interval.
+   */
+  firstStage: z.number().int().positive().optional(),
+  /** the suite's targetCi (relative CI half-width) this phase was measured against */
+  targetCi: z.number().positive().optional(),
+  /** the 95% CI half-width still exceeded targetCi after the maximum repetitions (util/stats.ts summarize) */
+  noisy: z.boolean().optional(),
 });
 export type Phase = z.infer<typeof Phase>;
 
