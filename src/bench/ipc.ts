@@ -1,6 +1,7 @@
 /** Typed messages between the runner (parent) and a worker (child process, one per model load). */
 import type { Instance } from "../plan/types.js";
-import type { Phase, Env } from "../results/schema.js";
+import type { Env, Phase } from "../results/schema.js";
+import type { Repetitions } from "./repeat.js";
 
 export interface WorkerOptions {
   executor: "llama" | "mock";
@@ -8,7 +9,7 @@ export interface WorkerOptions {
   vocab: number;
   seed: number;
   warmup: number;
-  repetitions: { min: number; max: number; targetCi: number };
+  repetitions: Repetitions;
   backend: string;
   /** seconds to idle after load for the loaded-idle power baseline (0: none) */
   idleBaselineSec: number;
@@ -33,23 +34,28 @@ export interface InstanceResult {
   warnings: string[];
 }
 
+/** Epoch-ms edges of the load and of the loaded-idle power baseline (for telemetry). */
+export interface LoadEvents {
+  loadStart: number;
+  loadEnd: number;
+  idleStart?: number;
+  idleEnd?: number;
+}
+
+/**
+ * Written to the worker's stderr just before it reports a failure: stderr and the IPC channel are separate
+ * pipes, so the parent waits for this line to know it has every line llama.cpp printed before the failure.
+ */
+export const STDERR_MARK = "@@moebench-worker-failed@@";
+
+/** The worker's messages. Failures carry the message only: the parent classifies them (with stderr). */
 export type WorkerToParent =
-  | {
-      type: "env";
-      env: Partial<Env>;
-      loadMs: number;
-      events: { loadStart: number; loadEnd: number; idleStart?: number; idleEnd?: number };
-    }
+  /** `loadMs`: the model load alone (not the binding's start, not the idle-power wait) */
+  | { type: "env"; env: Partial<Env>; loadMs: number; events: LoadEvents }
   | { type: "contextCreated"; key: string; t: number }
-  | { type: "loadFailed"; message: string; oom: boolean }
+  | { type: "loadFailed"; message: string }
   | { type: "started"; key: string }
   | { type: "progress"; key: string; phase: string; rep: number; tokPerSec: number }
   | { type: "result"; key: string; result: InstanceResult }
-  | { type: "failed"; key: string; message: string; oom: boolean }
+  | { type: "failed"; key: string; message: string }
   | { type: "done" };
-
-export function isOomMessage(msg: string): boolean {
-  return /out of memory|failed to allocate|cudaMalloc failed|ErrorOutOfDeviceMemory|insufficient memory|not enough memory|unable to allocate/i.test(
-    msg,
-  );
-}

@@ -5,8 +5,11 @@
  */
 import { spawn } from "node:child_process";
 import type { Instance } from "../plan/types.js";
-import type { ResultRecord, ModelIdentity, Env } from "../results/schema.js";
 import { llamaBenchToRecords } from "../results/importLlamaBench.js";
+import { failedRecord, okRecord, type RecordBase } from "../results/record.js";
+import type { ResultRecord } from "../results/schema.js";
+import { isOomText } from "../util/oom.js";
+import { classifyDeath } from "./classifyDeath.js";
 
 export function llamaBenchArgs(
   inst: Instance,
@@ -51,52 +54,28 @@ export function splitArgs(s: string): string[] {
   return [...s.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
-export async function runWithLlamaBench(
-  bin: string,
-  inst: Instance,
-  modelPath: string,
-  identity: ModelIdentity,
-  o: { reps: number; extraArgs: string; timeoutSec: number; runId: string; suite: string; env: Env },
-): Promise<ResultRecord> {
-  const extra = splitArgs(o.extraArgs);
-  const args = llamaBenchArgs(inst, modelPath, o.reps, extra);
-  const base = (status: ResultRecord["status"], message: string, stderr: string | null): ResultRecord => ({
-    schemaVersion: 1,
-    runId: o.runId,
-    suite: o.suite,
-    key: inst.key,
-    testId: inst.testId,
-    status,
-    timestamp: new Date().toISOString(),
-    model: identity,
-    params: inst.params,
-    env: { ...o.env, backend: "llama-bench" },
-    pp: null,
-    tg: null,
-    parallelTg: null,
-    telemetry: { status: "unavailable", reason: "not sampled for llama-bench runs" },
-    memory: null,
-    loadMs: null,
-    warnings: [],
-    error: { message, stderrTail: stderr },
-    extra: { executor: "llama-bench", binary: bin, llamaBenchArgs: o.extraArgs },
-  });
-  if (!Array.isArray(args)) return base("error", args.unsupported, null);
-  const res = await new Promise<{
-    code: number | null;
-    signal: string | null;
-    out: string;
-    err: string;
-    timedOut: boolean;
-  }>((resolve) => {
+interface ProcessResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+  timedOut: boolean;
+}
+
+function runProcess(bin: string, args: string[], timeoutSec: number, signal: AbortSignal): Promise<ProcessResult> {
+  return new Promise((resolve) => {
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let timedOut = false;
+    const kill = (): void => {
+      child.kill("SIGKILL");
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
-    }, o.timeoutSec * 1000);
+      kill();
+    }, timeoutSec * 1000);
+    signal.addEventListener("abort", kill, { once: true });
     child.stdout.on("data", (b: Buffer) => {
       out += b.toString();
     });
@@ -106,43 +85,86 @@ export async function runWithLlamaBench(
     child.on("error", (e) => {
       err += e.message;
     });
-    child.on("close", (code, signal) => {
+    child.on("close", (code, sig) => {
       clearTimeout(timer);
-      resolve({ code, signal, out, err, timedOut });
+      signal.removeEventListener("abort", kill);
+      resolve({ code, signal: sig, out, err, timedOut });
     });
   });
-  if (res.timedOut) return base("timeout", `llama-bench took over ${o.timeoutSec} s`, res.err);
-  if (res.code !== 0) {
-    const oom = /out of memory|failed to allocate/i.test(res.err);
-    return base(
-      oom ? "oom" : res.signal ? "crash" : "error",
-      `llama-bench exited ${res.signal ?? res.code}: ${res.err.trim().split("\n").pop() ?? ""}`,
-      res.err,
-    );
+}
+
+/** The thread count llama-bench reports having used (its n_threads), else the one we passed with -t. */
+function threadsRan(rows: Record<string, unknown>[], args: string[]): number {
+  const reported = Number(rows[0]?.n_threads);
+  if (Number.isInteger(reported) && reported > 0) return reported;
+  return Number(args[args.indexOf("-t") + 1]) || 0;
+}
+
+/**
+ * One instance through llama-bench. `base` is the record's identity (the runner's); the result is an ok
+ * record or a failure, or null when the user interrupted (nothing is recorded for it).
+ */
+export async function runWithLlamaBench(
+  bin: string,
+  inst: Instance,
+  modelPath: string,
+  base: RecordBase,
+  o: { reps: number; extraArgs: string; timeoutSec: number; signal: AbortSignal },
+): Promise<ResultRecord | null> {
+  const args = llamaBenchArgs(inst, modelPath, o.reps, splitArgs(o.extraArgs));
+  const extra = { executor: "llama-bench", binary: bin, llamaBenchArgs: o.extraArgs };
+  const lbBase: RecordBase = {
+    ...base,
+    executor: "llama-bench",
+    env: { ...base.env, backend: "llama-bench" },
+    telemetry: { status: "unavailable", reason: "not sampled for llama-bench runs" },
+    extra,
+  };
+  if (!Array.isArray(args)) return failedRecord(lbBase, { status: "error", message: args.unsupported });
+  const res = await runProcess(bin, args, o.timeoutSec, o.signal);
+  const death = classifyDeath({
+    interrupting: o.signal.aborted,
+    timedOut: res.timedOut,
+    timeoutSec: o.timeoutSec,
+    code: res.code,
+    signal: res.signal,
+    stderr: res.err,
+    memory: null,
+    during: "instance",
+  });
+  if (death.kind === "interrupted") return null;
+  if (res.timedOut || res.code !== 0) {
+    const status = res.timedOut || res.signal || isOomText(res.err) ? death.status : "error";
+    const last = res.err.trim().split("\n").pop() ?? "";
+    const message = status === "error" ? `llama-bench exited ${res.code}: ${last}` : death.message;
+    return failedRecord(lbBase, { status, message, stderr: res.err });
   }
   let rows: Record<string, unknown>[];
   try {
     rows = JSON.parse(res.out) as Record<string, unknown>[];
   } catch {
-    return base("error", "llama-bench did not print JSON", res.err);
+    return failedRecord(lbBase, { status: "error", message: "llama-bench did not print JSON", stderr: res.err });
   }
-  const recs = llamaBenchToRecords(rows, { file: bin, runId: o.runId, host: o.env, modelIdentity: () => null });
-  const pp = recs.find((r) => r.params.pp > 0 && r.params.tg === 0)?.pp ?? null;
-  const tg = recs.find((r) => r.params.tg > 0 && r.params.pp === 0)?.tg ?? null;
+  const recs = llamaBenchToRecords(rows, { file: bin, runId: base.runId, host: base.env, modelIdentity: () => null });
   const first = rows[0] ?? {};
-  return {
-    ...base("ok", "", null),
-    error: null,
-    pp,
-    tg,
-    env: {
-      ...o.env,
-      backend: `llama-bench (${String(first.backends ?? "?")})`,
-      llamaCppRelease: first.build_number !== undefined ? `build ${String(first.build_number)}` : null,
-      llamaCppCommit: first.build_commit ? String(first.build_commit) : null,
-      nodeLlamaCpp: null,
+  return okRecord(
+    {
+      ...lbBase,
+      params: { ...inst.params, threads: threadsRan(rows, args) },
+      env: {
+        ...base.env,
+        backend: `llama-bench (${String(first.backends ?? "?")})`,
+        llamaCppRelease: first.build_number !== undefined ? `build ${String(first.build_number)}` : null,
+        llamaCppCommit: first.build_commit ? String(first.build_commit) : null,
+        nodeLlamaCpp: null,
+      },
+      warnings: [...(base.warnings ?? []), ...new Set(recs.flatMap((r) => r.warnings))],
+      extra: { ...extra, args, raw: rows },
     },
-    warnings: recs.flatMap((r) => r.warnings).filter((w, i, a) => a.indexOf(w) === i),
-    extra: { executor: "llama-bench", binary: bin, llamaBenchArgs: o.extraArgs, args, raw: rows },
-  };
+    {
+      pp: recs.find((r) => r.params.pp > 0 && r.params.tg === 0)?.pp ?? null,
+      tg: recs.find((r) => r.params.tg > 0 && r.params.pp === 0)?.tg ?? null,
+      parallelTg: null,
+    },
+  );
 }

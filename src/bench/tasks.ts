@@ -1,14 +1,14 @@
 /**
- * The timed tasks of one instance: pp (prompt processing), tg (generation), pp+tg, each at depth, and
- * parallel-sequence generation. tinybench drives the repetitions; our own timing of exactly the timed
- * region is handed to it as overriddenDuration, and every sample is kept in order. Repetitions adapt:
- * after `min`, more run until the 95% CI half-width is within `targetCi` of the mean or `max` is reached.
+ * The timed tasks of one instance: pp (prompt processing), tg (generation), pp+tg, each at a depth, and
+ * parallel-sequence generation. Every repetition starts from a cleared context (depth refilled, untimed);
+ * each timed region is one measured window (its duration, wall-clock edges and NVML counter edges);
+ * repeat() decides how many repetitions (warm-up first, then Stein's two-stage rule).
  */
-import { Bench } from "tinybench";
 import type { Phase } from "../results/schema.js";
-import type { BenchContext } from "./executor.js";
-import { summarize, percentiles } from "../util/stats.js";
+import { percentiles } from "../util/stats.js";
 import { epochNow } from "../util/time.js";
+import type { BenchContext } from "./executor.js";
+import { type RepetitionStats, type Repetitions, repeat, repetitionStats } from "./repeat.js";
 import { randomTokens } from "../util/randomTokens.js";
 
 export interface TaskSpec {
@@ -22,65 +22,7 @@ export interface TaskSpec {
   energy?: () => bigint | null;
   /** with telemetry on: extend a phase's energy windows to at least this many ms (0 = off) */
   energyMinMs?: number;
-  repetitions: { min: number; max: number; targetCi: number };
-}
-
-/** Run `once` (returns its timed ms) under tinybench with warm-up, min reps, then adaptively up to max. */
-
-/** NVML energy (J) between two counter readings, or null. */
-export const mjDiff = (a: bigint | null, b: bigint | null): number | null =>
-  a !== null && b !== null && b >= a ? Number(b - a) / 1000 : null;
-
-async function repeat(
-  once: () => Promise<{ ms: number; extra?: unknown; window?: [number, number]; nvmlJ?: number | null }>,
-  spec: TaskSpec,
-  tokens: number,
-  onRep?: (rep: number, tokPerSec: number) => void,
-): Promise<{ samplesMs: number[]; extras: unknown[]; windows: [number, number][]; nvml: (number | null)[] }> {
-  const samplesMs: number[] = [];
-  const extras: unknown[] = [];
-  const windows: [number, number][] = [];
-  const nvml: (number | null)[] = [];
-  let warm = spec.warmup;
-  const round = async (iterations: number): Promise<void> => {
-    let measuring = false;
-    const bench = new Bench({
-      iterations,
-      time: 0,
-      warmup: warm > 0,
-      warmupIterations: warm,
-      warmupTime: 0,
-      throws: true,
-    });
-    bench.add(
-      "rep",
-      async () => {
-        const r = await once();
-        if (measuring) {
-          samplesMs.push(r.ms);
-          extras.push(r.extra);
-          if (r.window) windows.push(r.window);
-          nvml.push(r.nvmlJ ?? null);
-          onRep?.(samplesMs.length, tokens / (r.ms / 1000));
-        }
-        return { overriddenDuration: r.ms };
-      },
-      {
-        beforeEach(mode) {
-          measuring = mode === "run";
-        },
-      },
-    );
-    await bench.run();
-    warm = 0;
-  };
-  await round(spec.repetitions.min);
-  while (samplesMs.length < spec.repetitions.max) {
-    const s = summarize(samplesMs.map((ms) => tokens / ms));
-    if (s.n >= 2 && s.ciRel <= spec.repetitions.targetCi) break;
-    await round(1);
-  }
-  return { samplesMs, extras, windows, nvml };
+  repetitions: Repetitions;
 }
 
 export interface TaskResult {
@@ -89,186 +31,189 @@ export interface TaskResult {
   parallelTg: Phase | null;
 }
 
+/** NVML energy (J) between two counter readings (mJ), or null. */
+export const mjDiff = (a: bigint | null, b: bigint | null): number | null =>
+  a !== null && b !== null && b >= a ? Number(b - a) / 1000 : null;
+
+/** One timed region: what the executor timed (ms), its wall-clock edges and its NVML energy. */
+interface Window<T = undefined> {
+  ms: number;
+  epochMs: [number, number];
+  nvmlJ: number | null;
+  detail: T;
+}
+
+/** Time `op` as a measured window; `msOf` is the duration the executor itself measured. */
+async function measure<R, T = undefined>(
+  energy: TaskSpec["energy"],
+  op: () => Promise<R>,
+  timing: (result: R) => { ms: number; detail?: T },
+): Promise<Window<T>> {
+  const e0 = energy?.() ?? null;
+  const w0 = epochNow();
+  const result = await op();
+  const w1 = epochNow();
+  const e1 = energy?.() ?? null;
+  const t = timing(result);
+  return { ms: t.ms, epochMs: [w0, w1], nvmlJ: mjDiff(e0, e1), detail: t.detail as T };
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+const rateOf = (tokens: number) => (w: Window<unknown>) => tokens / (w.ms / 1000);
+
+/** A phase record from its measured windows. */
+function phaseOf(tokens: number, windows: Window<unknown>[], spec: TaskSpec, stats: RepetitionStats): Phase {
+  return {
+    tokens,
+    samplesMs: windows.map((w) => w.ms),
+    warmup: spec.warmup,
+    itlMs: null,
+    windowsEpochMs: windows.map((w) => w.epochMs),
+    ...(spec.energy ? { nvmlJoules: windows.map((w) => w.nvmlJ) } : {}),
+    ...stats,
+  };
+}
+
+function itl(gapsPerRep: readonly number[][]): Phase["itlMs"] {
+  const [p50, p90, p99] = percentiles(gapsPerRep.flat(), [0.5, 0.9, 0.99]);
+  return { p50: p50!, p90: p90!, p99: p99! };
+}
+
 /**
  * Energy windows under ~1 s are too short for 50 ms power samples: repeat the operation back to back
- * (each preceded by its untimed preparation) until its windows add up to `minMs`, for energy only.
+ * (each preceded by its untimed preparation) until its windows add up to `energyMinMs`, for energy only.
  */
 async function energyPass(
-  measured: [number, number][],
+  measured: readonly Window<unknown>[],
   spec: TaskSpec,
   tokensPerOp: number,
   prepare: () => Promise<void>,
   op: () => Promise<unknown>,
 ): Promise<Phase["energyPass"]> {
   const min = spec.energyMinMs ?? 0;
-  const have = measured.reduce((s, [a, b]) => s + (b - a), 0);
-  if (!min || have >= min) return undefined;
-  const windows: [number, number][] = [];
-  const nvmlJoules: (number | null)[] = [];
-  let total = 0;
-  for (let i = 0; i < 500 && total < min; i++) {
+  if (!min || sum(measured.map((w) => w.epochMs[1] - w.epochMs[0])) >= min) return undefined;
+  const windows: Window[] = [];
+  for (let i = 0, total = 0; i < 500 && total < min; i++) {
     await prepare();
-    const e0 = spec.energy?.() ?? null;
-    const w0 = epochNow();
-    await op();
-    const w1 = epochNow();
-    windows.push([w0, w1]);
-    nvmlJoules.push(mjDiff(e0, spec.energy?.() ?? null));
-    total += w1 - w0;
+    const w = await measure(spec.energy, op, () => ({ ms: 0 }));
+    windows.push(w);
+    total += w.epochMs[1] - w.epochMs[0];
   }
-  return { tokens: tokensPerOp * windows.length, windowsEpochMs: windows, ...(spec.energy ? { nvmlJoules } : {}) };
+  return {
+    tokens: tokensPerOp * windows.length,
+    windowsEpochMs: windows.map((w) => w.epochMs),
+    ...(spec.energy ? { nvmlJoules: windows.map((w) => w.nvmlJ) } : {}),
+  };
 }
+
+/** The inputs of one instance: seeded random tokens (timing must not depend on a tokenizer). */
+function tokensFor(spec: TaskSpec, vocab: number, seed: number) {
+  const lo = Math.min(256, Math.floor(vocab / 4));
+  const hi = Math.max(lo + 1, vocab - 16);
+  return {
+    depth: spec.depth ? randomTokens(spec.depth, seed + 1, lo, hi) : [],
+    prompt: spec.pp ? randomTokens(spec.pp, seed + 2, lo, hi) : [],
+    gen: Array.from({ length: spec.parallel }, (_, k) => randomTokens(Math.max(1, spec.tg), seed + 3 + k, lo, hi)),
+  };
+}
+
+type OnRep = (phase: string, rep: number, tokPerSec: number) => void;
 
 export async function runTasks(
   ctx: BenchContext,
   spec: TaskSpec,
   vocab: number,
   seed: number,
-  onRep?: (phase: string, rep: number, tokPerSec: number) => void,
+  onRep?: OnRep,
 ): Promise<TaskResult> {
-  const lo = Math.min(256, Math.floor(vocab / 4));
-  const hi = Math.max(lo + 1, vocab - 16);
-  const depthToks = spec.depth ? randomTokens(spec.depth, seed + 1, lo, hi) : [];
-  const prompt = spec.pp ? randomTokens(spec.pp, seed + 2, lo, hi) : [];
-  const gen = Array.from({ length: spec.parallel }, (_, k) => randomTokens(Math.max(1, spec.tg), seed + 3 + k, lo, hi));
+  const toks = tokensFor(spec, vocab, seed);
   const prepare = async (): Promise<void> => {
     await ctx.clear();
-    if (spec.depth) for (let k = 0; k < spec.parallel; k++) await ctx.fill(depthToks, k);
+    if (spec.depth) for (let k = 0; k < spec.parallel; k++) await ctx.fill(toks.depth, k);
   };
-  const result: TaskResult = { pp: null, tg: null, parallelTg: null };
+  const run: TaskRun = { ctx, spec, prepare, toks, onRep };
+  if (spec.parallel > 1) return { pp: null, tg: null, parallelTg: await parallelPhase(run) };
+  if (spec.pp) return promptPhases(run);
+  return { pp: null, tg: await generationPhase(run), parallelTg: null };
+}
 
-  if (spec.parallel > 1) {
-    const total = spec.parallel * spec.tg;
-    const r = await repeat(
-      async () => {
-        await prepare();
-        const e0 = spec.energy?.() ?? null;
-        const w0 = epochNow();
-        const t = await ctx.timeParallel(gen, spec.tg, spec.tgMode);
-        const w1 = epochNow();
-        return {
-          ms: t.totalMs,
-          extra: t.ttftMs,
-          window: [w0, w1] as [number, number],
-          nvmlJ: mjDiff(e0, spec.energy?.() ?? null),
-        };
-      },
-      spec,
-      total,
-      (rep, tps) => onRep?.("tg", rep, tps),
-    );
-    const ttft = r.extras.map((e) => percentiles(e as number[], [0.5])[0]!);
-    result.parallelTg = {
-      tokens: total,
-      samplesMs: r.samplesMs,
-      warmup: spec.warmup,
-      ttftMs: ttft,
-      itlMs: null,
-      windowsEpochMs: r.windows,
-      ...(spec.energy ? { nvmlJoules: r.nvml } : {}),
-    };
-    const pass = await energyPass(r.windows, spec, total, prepare, () => ctx.timeParallel(gen, spec.tg, spec.tgMode));
-    if (pass) result.parallelTg.energyPass = pass;
-    return result;
-  }
+interface TaskRun {
+  ctx: BenchContext;
+  spec: TaskSpec;
+  prepare: () => Promise<void>;
+  toks: ReturnType<typeof tokensFor>;
+  onRep?: OnRep;
+}
 
-  if (spec.pp) {
-    // pp (and pp+tg): the prompt phase is timed alone; for pp+tg the generation that follows is timed too
-    const tgGaps: number[][] = [];
-    const tgMs: number[] = [];
-    const tgWin: [number, number][] = [];
-    const tgNvml: (number | null)[] = [];
-    const r = await repeat(
-      async () => {
-        await prepare();
-        const e0 = spec.energy?.() ?? null;
-        const w0 = epochNow();
-        const ms = await ctx.timePrompt(prompt);
-        const w1 = epochNow();
-        const e1 = spec.energy?.() ?? null;
-        if (spec.tg) {
-          const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
-          tgGaps.push(gaps);
-          tgMs.push(gaps.reduce((a, b) => a + b, 0));
-          tgWin.push([w1, epochNow()]);
-          tgNvml.push(mjDiff(e1, spec.energy?.() ?? null));
-        }
-        return { ms, window: [w0, w1] as [number, number], nvmlJ: mjDiff(e0, e1) };
-      },
-      spec,
-      spec.pp,
-      (rep, tps) => onRep?.("pp", rep, tps),
-    );
-    result.pp = {
-      tokens: spec.pp,
-      samplesMs: r.samplesMs,
-      warmup: spec.warmup,
-      itlMs: null,
-      windowsEpochMs: r.windows,
-      ...(spec.energy ? { nvmlJoules: r.nvml } : {}),
-    };
-    const ppPass = await energyPass(r.windows, spec, spec.pp, prepare, () => ctx.timePrompt(prompt));
-    if (ppPass) result.pp.energyPass = ppPass;
-    if (spec.tg) {
-      // warm-up repetitions also ran generation: keep only the measured ones (the last n)
-      const n = r.samplesMs.length;
-      const gaps = tgGaps.slice(-n).flat();
-      const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
-      result.tg = {
-        tokens: spec.tg,
-        samplesMs: tgMs.slice(-n),
-        warmup: spec.warmup,
-        itlMs: { p50: p50!, p90: p90!, p99: p99! },
-        windowsEpochMs: tgWin.slice(-n),
-        ...(spec.energy ? { nvmlJoules: tgNvml.slice(-n) } : {}),
-      };
-      const tgPass = await energyPass(
-        tgWin.slice(-n),
-        spec,
-        spec.tg,
-        async () => {
-          await prepare();
-          await ctx.timePrompt(prompt);
-        },
-        () => ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode),
-      );
-      if (tgPass) result.tg.energyPass = tgPass;
-    }
-    return result;
-  }
+const repeatOptions = (run: TaskRun, phase: string) => ({
+  warmup: run.spec.warmup,
+  repetitions: run.spec.repetitions,
+  onRep: (n: number, rate: number) => run.onRep?.(phase, n, rate),
+});
 
-  const allGaps: number[][] = [];
-  const r = await repeat(
-    async () => {
-      await prepare();
-      const e0 = spec.energy?.() ?? null;
-      const w0 = epochNow();
-      const gaps = await ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode);
-      const w1 = epochNow();
-      allGaps.push(gaps);
-      return {
-        ms: gaps.reduce((a, b) => a + b, 0),
-        window: [w0, w1] as [number, number],
-        nvmlJ: mjDiff(e0, spec.energy?.() ?? null),
-      };
-    },
-    spec,
-    spec.tg,
-    (rep, tps) => onRep?.("tg", rep, tps),
-  );
-  const gaps = allGaps.slice(-r.samplesMs.length).flat();
-  const [p50, p90, p99] = percentiles(gaps, [0.5, 0.9, 0.99]);
-  result.tg = {
-    tokens: spec.tg,
-    samplesMs: r.samplesMs,
-    warmup: spec.warmup,
-    itlMs: { p50: p50!, p90: p90!, p99: p99! },
-    windowsEpochMs: r.windows,
-    ...(spec.energy ? { nvmlJoules: r.nvml } : {}),
+/** K sequences generating together: aggregate tok/s and each repetition's median time to first token. */
+async function parallelPhase(run: TaskRun): Promise<Phase> {
+  const { ctx, spec, toks } = run;
+  const total = spec.parallel * spec.tg;
+  const op = () => ctx.timeParallel(toks.gen, spec.tg, spec.tgMode);
+  const once = async () => {
+    await run.prepare();
+    return measure(spec.energy, op, (t) => ({ ms: t.totalMs, detail: t.ttftMs }));
   };
-  const pass = await energyPass(r.windows, spec, spec.tg, prepare, () =>
-    ctx.timeGenerate(gen[0]!, spec.tg, spec.tgMode),
-  );
-  if (pass) result.tg.energyPass = pass;
-  return result;
+  const { reps, stats } = await repeat(once, rateOf(total), repeatOptions(run, "tg"));
+  const phase: Phase = {
+    ...phaseOf(total, reps, spec, stats),
+    ttftMs: reps.map((w) => percentiles(w.detail, [0.5])[0]!),
+  };
+  const pass = await energyPass(reps, spec, total, run.prepare, op);
+  return pass ? { ...phase, energyPass: pass } : phase;
+}
+
+/** tg alone: n generation steps after a one-token prompt, with inter-token latency percentiles. */
+async function generationPhase(run: TaskRun): Promise<Phase> {
+  const { ctx, spec, toks } = run;
+  const op = () => ctx.timeGenerate(toks.gen[0]!, spec.tg, spec.tgMode);
+  const once = async () => {
+    await run.prepare();
+    return measure(spec.energy, op, (gaps) => ({ ms: sum(gaps), detail: gaps }));
+  };
+  const { reps, stats } = await repeat(once, rateOf(spec.tg), repeatOptions(run, "tg"));
+  const phase: Phase = { ...phaseOf(spec.tg, reps, spec, stats), itlMs: itl(reps.map((w) => w.detail)) };
+  const pass = await energyPass(reps, spec, spec.tg, run.prepare, op);
+  return pass ? { ...phase, energyPass: pass } : phase;
+}
+
+/**
+ * pp, and pp+tg: the prompt is timed alone; for pp+tg the generation that follows it in the same
+ * repetition is a second window. Warm-up repetitions (prompt and generation) are discarded by repeat().
+ */
+async function promptPhases(run: TaskRun): Promise<TaskResult> {
+  const { ctx, spec, toks } = run;
+  const prompt = () => ctx.timePrompt(toks.prompt);
+  const generate = () => ctx.timeGenerate(toks.gen[0]!, spec.tg, spec.tgMode);
+  const once = async () => {
+    await run.prepare();
+    const pp = await measure(spec.energy, prompt, (ms) => ({ ms }));
+    const tg = spec.tg ? await measure(spec.energy, generate, (gaps) => ({ ms: sum(gaps), detail: gaps })) : null;
+    return { pp, tg };
+  };
+  const { reps, stats } = await repeat(once, (r) => rateOf(spec.pp)(r.pp), repeatOptions(run, "pp"));
+  const ppWindows = reps.map((r) => r.pp);
+  const ppPass = await energyPass(ppWindows, spec, spec.pp, run.prepare, prompt);
+  const pp: Phase = { ...phaseOf(spec.pp, ppWindows, spec, stats), ...(ppPass ? { energyPass: ppPass } : {}) };
+  if (!spec.tg) return { pp, tg: null, parallelTg: null };
+  const tgWindows = reps.map((r) => r.tg!);
+  const afterPrompt = async (): Promise<void> => {
+    await run.prepare();
+    await prompt();
+  };
+  const tgPass = await energyPass(tgWindows, spec, spec.tg, afterPrompt, generate);
+  // the prompt's rate decided how many repetitions: for the generation they were a fixed number (t interval)
+  const tgStats = repetitionStats(tgWindows.map(rateOf(spec.tg)), spec.repetitions, false);
+  const tg: Phase = {
+    ...phaseOf(spec.tg, tgWindows, spec, tgStats),
+    itlMs: itl(tgWindows.map((w) => w.detail)),
+    ...(tgPass ? { energyPass: tgPass } : {}),
+  };
+  return { pp, tg, parallelTg: null };
 }

@@ -1,15 +1,29 @@
 /**
  * Worker process: loads one model, runs its instances in order and reports each result to the parent.
  * Measurement happens here, never in the parent, so a crash or OOM takes down only this process and
- * VRAM readings are not polluted by other models.
+ * VRAM readings are not polluted by other models. Failures are reported as messages; the parent decides
+ * what they are (it has our stderr).
  */
-import type { ParentToWorker, WorkerToParent, InstanceResult } from "./ipc.js";
-import { isOomMessage } from "./ipc.js";
-import { MockExecutor, type BenchContext, type ContextConfig, type Executor } from "./executor.js";
-import { LlamaExecutor } from "./llama/llamaExecutor.js";
-import { runTasks } from "./tasks.js";
-import { epochNow } from "../util/time.js";
 import { statSync } from "node:fs";
+import type { Instance } from "../plan/types.js";
+import { epochNow } from "../util/time.js";
+import type { BenchContext, ContextConfig, Executor } from "./executor.js";
+import { MockExecutor } from "./mockExecutor.js";
+import { LlamaExecutor } from "./llama/llamaExecutor.js";
+import {
+  type InstanceResult,
+  type ParentToWorker,
+  STDERR_MARK,
+  type WorkerOptions,
+  type WorkerToParent,
+} from "./ipc.js";
+import { runTasks } from "./tasks.js";
+
+/** A failure: first the stderr mark (after everything llama.cpp printed), then the message. */
+async function sendFailure(m: Extract<WorkerToParent, { type: "failed" | "loadFailed" }>): Promise<void> {
+  await new Promise<void>((resolve) => process.stderr.write(`\n${STDERR_MARK}\n`, () => resolve()));
+  await send(m);
+}
 
 function send(m: WorkerToParent): Promise<void> {
   return new Promise((resolve) => {
@@ -21,6 +35,96 @@ function send(m: WorkerToParent): Promise<void> {
   });
 }
 
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+function makeExecutor(o: WorkerOptions, first: Instance): Executor {
+  if (o.executor !== "mock") return new LlamaExecutor(o.backend);
+  let size = 1e8;
+  try {
+    size = statSync(o.modelPath).size;
+  } catch {
+    /* the mock does not need the file */
+  }
+  const active = first.model.kind === "synth" && first.model.preset.includes("a1b") ? 0.25 : 1;
+  return new MockExecutor(o.seed, size, active);
+}
+
+/** Load the model; `loadMs` times the load alone. Then the loaded-idle power baseline, if asked for. */
+async function load(executor: Executor, o: WorkerOptions, first: Instance) {
+  const env = await executor.env();
+  const loadStart = epochNow();
+  const t0 = performance.now();
+  const model = await executor.load(o.modelPath, first.params.gpuLayers);
+  const loadMs = performance.now() - t0;
+  const loadEnd = epochNow();
+  let idle: { idleStart?: number; idleEnd?: number } = {};
+  if (o.idleBaselineSec > 0) {
+    // the model resident, nothing running
+    const idleStart = epochNow();
+    await new Promise((r) => setTimeout(r, o.idleBaselineSec * 1000));
+    idle = { idleStart, idleEnd: epochNow() };
+  }
+  await send({ type: "env", env, loadMs, events: { loadStart, loadEnd, ...idle } });
+  return model;
+}
+
+/** NVML's energy counter, read at the edges of every timed window in this (the measuring) process. */
+async function nvmlEnergy(o: WorkerOptions): Promise<(() => bigint | null) | undefined> {
+  if (o.executor !== "llama" || o.backend === "cpu") return undefined;
+  const { openNvmlEnergy } = await import("../telemetry/nvml.js");
+  const n = await openNvmlEnergy(0);
+  return "read" in n ? n.read : undefined;
+}
+
+function contextConfig(inst: Instance): ContextConfig {
+  const p = inst.params;
+  return {
+    ctx: p.ctx,
+    parallel: p.parallel,
+    kvK: p.kvK,
+    kvV: p.kvV,
+    flashAttention: p.flashAttention,
+    threads: p.threads,
+    batch: p.batch,
+    tgMode: p.tgMode,
+  };
+}
+
+async function measureInstance(
+  ctx: BenchContext,
+  inst: Instance,
+  o: WorkerOptions,
+  energy: (() => bigint | null) | undefined,
+): Promise<InstanceResult> {
+  const p = inst.params;
+  const spec = {
+    pp: p.pp,
+    tg: p.tg,
+    depth: p.depth,
+    parallel: p.parallel,
+    tgMode: p.tgMode,
+    energy,
+    energyMinMs: o.telemetryActive || energy ? 1000 : 0,
+    warmup: o.warmup,
+    repetitions: o.repetitions,
+  };
+  const onRep = (phase: string, rep: number, tokPerSec: number): void => {
+    void send({ type: "progress", key: inst.key, phase, rep, tokPerSec });
+  };
+  const tasks = await runTasks(ctx, spec, o.vocab, o.seed + inst.index, onRep);
+  const mem = await ctx.memory();
+  return {
+    ...tasks,
+    memory: { ...mem, rssBytes: process.memoryUsage.rss() },
+    applied: {
+      threads: ctx.appliedThreads,
+      ubatch: o.executor === "llama" ? p.batch : p.ubatch,
+      flashAttention: p.flashAttention,
+    },
+    warnings: p.tg > 0 ? [...ctx.warnings] : [],
+  };
+}
+
 async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void> {
   const o = msg.options;
   const first = msg.instances[0];
@@ -28,62 +132,21 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
     await send({ type: "done" });
     return;
   }
-  let executor: Executor;
-  if (o.executor === "mock") {
-    const size = (() => {
-      try {
-        return statSync(o.modelPath).size;
-      } catch {
-        return 1e8;
-      }
-    })();
-    const active = first.model.kind === "synth" && first.model.preset.includes("a1b") ? 0.25 : 1;
-    executor = new MockExecutor(o.seed, size, active);
-  } else {
-    executor = new LlamaExecutor(o.backend);
-  }
-  const t0 = performance.now();
-  let model;
+  const executor = makeExecutor(o, first);
+  let model: Awaited<ReturnType<Executor["load"]>>;
   try {
-    const env = await executor.env();
-    const loadStart = epochNow();
-    model = await executor.load(o.modelPath, first.params.gpuLayers);
-    const loadEnd = epochNow();
-    let idle: { idleStart?: number; idleEnd?: number } = {};
-    if (o.idleBaselineSec > 0) {
-      // loaded-idle power baseline: the model resident, nothing running
-      const idleStart = epochNow();
-      await new Promise((r) => setTimeout(r, o.idleBaselineSec * 1000));
-      idle = { idleStart, idleEnd: epochNow() };
-    }
-    await send({ type: "env", env, loadMs: performance.now() - t0, events: { loadStart, loadEnd, ...idle } });
+    model = await load(executor, o, first);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    await send({ type: "loadFailed", message, oom: isOomMessage(message) });
+    await sendFailure({ type: "loadFailed", message: messageOf(e) });
     return;
   }
-  // NVML's energy counter, read at the edges of every timed window in this (the measuring) process
-  let energy: (() => bigint | null) | undefined;
-  if (o.executor === "llama" && o.backend !== "cpu") {
-    const { openNvmlEnergy } = await import("../telemetry/nvml.js");
-    const n = await openNvmlEnergy(0);
-    if ("read" in n) energy = n.read;
-  }
+  const energy = await nvmlEnergy(o);
+  // one context while consecutive instances share its configuration
   let ctx: BenchContext | undefined;
   let ctxKey = "";
   for (const inst of msg.instances) {
     await send({ type: "started", key: inst.key });
-    const p = inst.params;
-    const cfg: ContextConfig = {
-      ctx: p.ctx,
-      parallel: p.parallel,
-      kvK: p.kvK,
-      kvV: p.kvV,
-      flashAttention: p.flashAttention,
-      threads: p.threads,
-      batch: p.batch,
-      tgMode: p.tgMode,
-    };
+    const cfg = contextConfig(inst);
     const key = JSON.stringify(cfg);
     try {
       if (!ctx || key !== ctxKey) {
@@ -93,40 +156,9 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
         ctxKey = key;
         await send({ type: "contextCreated", key: inst.key, t: epochNow() });
       }
-      const tasks = await runTasks(
-        ctx,
-        {
-          pp: p.pp,
-          tg: p.tg,
-          depth: p.depth,
-          parallel: p.parallel,
-          tgMode: p.tgMode,
-          energy,
-          energyMinMs: o.telemetryActive || energy ? 1000 : 0,
-          warmup: o.warmup,
-          repetitions: o.repetitions,
-        },
-        o.vocab,
-        o.seed + inst.index,
-        (phase, rep, tokPerSec) => {
-          void send({ type: "progress", key: inst.key, phase, rep, tokPerSec });
-        },
-      );
-      const mem = await ctx.memory();
-      const result: InstanceResult = {
-        ...tasks,
-        memory: { ...mem, rssBytes: process.memoryUsage.rss() },
-        applied: {
-          threads: ctx.appliedThreads,
-          ubatch: o.executor === "llama" ? p.batch : p.ubatch,
-          flashAttention: p.flashAttention,
-        },
-        warnings: p.tg > 0 ? [...ctx.warnings] : [],
-      };
-      await send({ type: "result", key: inst.key, result });
+      await send({ type: "result", key: inst.key, result: await measureInstance(ctx, inst, o, energy) });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      await send({ type: "failed", key: inst.key, message, oom: isOomMessage(message) });
+      await sendFailure({ type: "failed", key: inst.key, message: messageOf(e) });
       await ctx?.dispose().catch(() => undefined);
       ctx = undefined;
       ctxKey = "";
@@ -138,15 +170,14 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
 }
 
 process.on("message", (m: ParentToWorker) => {
-  if (m.type === "run") {
-    run(m).then(
-      () => process.exit(0),
-      async (e: unknown) => {
-        process.stderr.write(`worker: ${e instanceof Error ? e.stack : String(e)}\n`);
-        process.exit(1);
-      },
-    );
-  }
+  if (m.type !== "run") return;
+  run(m).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`worker: ${e instanceof Error ? e.stack : String(e)}\n`);
+      process.exit(1);
+    },
+  );
 });
 
 // the parent died (killed, not interrupted cleanly): do not linger holding memory or VRAM

@@ -1,10 +1,18 @@
 import { Command } from "commander";
-import { join, resolve, dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli } from "./run.js";
+import { outcomeLine } from "../results/outcome.js";
 import { writeReport } from "./report.js";
+import { allowFailuresOption, backendOption, runCli } from "./run.js";
 
-/** The default job: run a suite (suites/default.yaml), then write its report and print the path and the Markdown summary. */
+interface BenchOptions {
+  resume?: boolean;
+  nvidiaSmi?: string;
+  backend?: string;
+  allowFailures?: string;
+}
+
+/** The default job: run a suite (suites/default.yaml), then write its report; exit code as for `run`. */
 export function benchCommand(): Command {
   return new Command("bench")
     .description(
@@ -12,22 +20,29 @@ export function benchCommand(): Command {
     )
     .argument("[suite]", "suite YAML file")
     .option("--resume", "continue the latest run of the suite")
+    .addOption(backendOption())
+    .addOption(allowFailuresOption())
     .option("--nvidia-smi <path>", "nvidia-smi to sample")
-    .action(async (suite: string | undefined, o: { resume?: boolean; nvidiaSmi?: string }) => {
+    .action(async (suite: string | undefined, o: BenchOptions) => {
       const file = suite ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "suites", "default.yaml");
       const r = await runCli(resolve(file), {
         executor: "llama",
         resume: o.resume,
         nvidiaSmi: o.nvidiaSmi,
+        backend: o.backend,
+        allowFailures: o.allowFailures,
         summary: false,
       });
-      const rep = await writeReport([r.runDir], {
-        format: "md,csv,json,html,svg,png",
-        kwhPrice: "0.15",
-        lifetimeHours: "8760",
-        card: "RTX 3060 12GB",
-      });
-      process.stdout.write(`\n${rep.markdown}\nreport: ${join(rep.outDir, "index.html")}\n`);
-      if (r.interrupted) process.exitCode = 130;
+      if (!r.interrupted && r.outcome.ok + r.outcome.failed > 0) {
+        const rep = await writeReport([r.runDir], {
+          format: "md,csv,json,html,svg,png",
+          kwhPrice: "0.15",
+          lifetimeHours: "8760",
+          card: "RTX 3060 12GB",
+        });
+        process.stdout.write(`\n${rep.markdown}\nreport: ${join(rep.outDir, "index.html")}\n`);
+      }
+      process.stdout.write(`${outcomeLine(r.outcome)}\n`);
+      process.exitCode = r.exitCode;
     });
 }

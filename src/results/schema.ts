@@ -1,13 +1,29 @@
 /**
  * THE results record schema. Every writer and reader imports it; bump SCHEMA_VERSION on any
  * incompatible change (readers refuse versions they do not know, naming file, line and field).
+ *
+ * Version 2 (from version 1): `loadMs` is the model load alone (version 1 included the 10 s idle-power
+ * wait on GPU runs), `params.threads` is the thread count that ran (version 1 wrote 0 for llama-bench's
+ * default), pp+tg generation samples are the measured repetitions only, records say which `executor`
+ * made them, a failure says how many `attempts` it took, and an adaptive phase records its first-stage
+ * size (`firstStage`, for Stein's two-stage interval) and whether its CI stayed wider than the target
+ * (`noisy`). Version-1 files are still read (jsonl.ts fills `executor` in from what they did record).
  */
 import { z } from "zod";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+/** versions this moebench reads (older ones are upgraded in memory when read) */
+export const READABLE_SCHEMA_VERSIONS = [1, 2] as const;
+const SchemaVersion = z.union([z.literal(1), z.literal(2)]);
+
+/** what produced a record: node-llama-cpp, the mock executor (synthetic timings), an external llama-bench,
+ * an HTTP server, or an import of someone else's llama-bench output */
+export const EXECUTORS = ["llama", "mock", "llama-bench", "http", "import"] as const;
+export type ExecutorKind = (typeof EXECUTORS)[number];
 
 export const STATUSES = ["ok", "error", "oom", "timeout", "crash"] as const;
 export type Status = (typeof STATUSES)[number];
+export type FailedStatus = Exclude<Status, "ok">;
 
 const Pct = z.object({ p50: z.number(), p90: z.number(), p99: z.number() });
 
@@ -141,6 +157,10 @@ export const Telemetry = z.object({
       peakMiB: z.number().nullable(),
       /** the worker process's own VRAM (nvidia-smi --query-compute-apps) at the end of the instance */
       processMiB: z.number().nullable().optional(),
+      /** what loading put on the card: afterLoadMiB − beforeLoadMiB */
+      weightsMiB: z.number().nullable().optional(),
+      /** what the context added (KV cache, compute buffers): afterContextMiB − afterLoadMiB */
+      contextMiB: z.number().nullable().optional(),
     })
     .nullable()
     .optional(),
@@ -158,8 +178,15 @@ export const Memory = z
   })
   .nullable();
 
+export const RecordError = z.object({
+  message: z.string(),
+  stderrTail: z.string().nullable(),
+  /** how many times the instance was tried (a crashed worker is retried once with a fresh one) */
+  attempts: z.number().int().positive().optional(),
+});
+
 export const ResultRecord = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: SchemaVersion,
   runId: z.string(),
   suite: z.string(),
   /** stable key of the instance (model ref + params): --resume and compare join on it */
@@ -178,7 +205,9 @@ export const ResultRecord = z.object({
   memory: Memory,
   loadMs: z.number().nullable(),
   warnings: z.array(z.string()),
-  error: z.object({ message: z.string(), stderrTail: z.string().nullable() }).nullable(),
+  error: RecordError.nullable(),
+  /** what made the record (version 1 files: inferred from env.backend when read) */
+  executor: z.enum(EXECUTORS).optional(),
   /** serving benchmarks over HTTP: one record per endpoint × concurrency level */
   serving: z
     .object({
@@ -205,3 +234,25 @@ export const ResultRecord = z.object({
   extra: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecord>;
+export type Telemetry = z.infer<typeof Telemetry>;
+export type Memory = z.infer<typeof Memory>;
+
+/**
+ * env.json: one per run folder, written once when a run (or an import) starts. Version 1 files (a run's,
+ * with `env`, or an import's `{source, file, format, importedAt}`) are upgraded when read (envFile.ts).
+ */
+export const EnvFile = z.object({
+  schemaVersion: SchemaVersion,
+  runId: z.string(),
+  suite: z.string(),
+  executor: z.enum(EXECUTORS),
+  /** the machine and the build; null only for version-1 imports, which did not record it */
+  env: Env.nullable(),
+  startedAt: z.string(),
+  argv: z.array(z.string()),
+  /** the suite's GPU price override, for reports */
+  gpuPriceUsd: z.number().positive().optional(),
+  /** imports: where the records came from */
+  import: z.object({ source: z.string(), file: z.string(), format: z.string() }).optional(),
+});
+export type EnvFile = z.infer<typeof EnvFile>;

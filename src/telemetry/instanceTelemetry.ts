@@ -2,7 +2,7 @@
  * Turn sampler rows into a record's telemetry: energy per repetition of each phase (gross J), the
  * loaded-idle baseline, VRAM before/after load, after context creation and peak, and throttling flags.
  */
-import type { Phase } from "../results/schema.js";
+import type { Phase, Telemetry } from "../results/schema.js";
 import { integrateWindow, sampleInterval } from "./energy.js";
 import type { NvidiaSmiSampler, SampleRow } from "./nvidiaSmi/sampler.js";
 import { spawnSync } from "node:child_process";
@@ -105,6 +105,20 @@ function withRepEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, g
   return { ...p, joules, energyNotes: [...notes] };
 }
 
+const diff = (a: number | null, b: number | null): number | null => (a !== null && b !== null ? a - b : null);
+
+/**
+ * What loading put on the card (weights: after load − before load) and what the context added (KV cache
+ * and compute buffers: after context creation − after load), MiB, from the device's memory.used readings.
+ */
+export function vramGrowth(v: {
+  beforeLoadMiB: number | null;
+  afterLoadMiB: number | null;
+  afterContextMiB: number | null;
+}): { weightsMiB: number | null; contextMiB: number | null } {
+  return { weightsMiB: diff(v.afterLoadMiB, v.beforeLoadMiB), contextMiB: diff(v.afterContextMiB, v.afterLoadMiB) };
+}
+
 export function instanceTelemetry(
   sampler: NvidiaSmiSampler,
   ev: InstanceEvents,
@@ -118,6 +132,8 @@ export function instanceTelemetry(
     afterLoadMiB: number | null;
     afterContextMiB: number | null;
     peakMiB: number | null;
+    weightsMiB: number | null;
+    contextMiB: number | null;
   };
   gpuInfo: { name: string | null; uuid: string | null; driver: string | null; memoryTotalMiB: number | null } | null;
 } {
@@ -138,16 +154,16 @@ export function instanceTelemetry(
   const during = sampler.between(ev.start, ev.end, gpu);
   const used = during.map((r) => r.v["memory.used"]).filter((x): x is number => typeof x === "number");
   const any = sampler.nearest(ev.start, gpu);
+  const readings = {
+    beforeLoadMiB: mem(ev.loadStart, true),
+    afterLoadMiB: mem(ev.loadEnd),
+    afterContextMiB: mem(ev.contextCreated),
+  };
   return {
     idleWatts,
     source: field,
     throttle: throttleSeen(during),
-    vram: {
-      beforeLoadMiB: mem(ev.loadStart, true),
-      afterLoadMiB: mem(ev.loadEnd),
-      afterContextMiB: mem(ev.contextCreated),
-      peakMiB: used.length ? Math.max(...used) : null,
-    },
+    vram: { ...readings, peakMiB: used.length ? Math.max(...used) : null, ...vramGrowth(readings) },
     gpuInfo: any
       ? {
           name: typeof any.v.name === "string" ? any.v.name : null,
@@ -162,4 +178,50 @@ export function instanceTelemetry(
         }
       : null,
   };
+}
+
+export interface MeasuredPhases {
+  pp: Phase | null;
+  tg: Phase | null;
+  parallelTg: Phase | null;
+}
+
+/**
+ * An ok record's phases with their energy, and its telemetry block: from the run's nvidia-smi sampler
+ * where there is one, from NVML's counter alone where only that was read, else "unavailable" and why.
+ */
+export function recordTelemetry(
+  sampler: NvidiaSmiSampler | undefined,
+  unavailableReason: string,
+  measured: MeasuredPhases,
+  ev: InstanceEvents,
+): { phases: MeasuredPhases; telemetry: Telemetry } {
+  const phases = {
+    pp: withEnergy(measured.pp, sampler),
+    tg: withEnergy(measured.tg, sampler),
+    parallelTg: withEnergy(measured.parallelTg, sampler),
+  };
+  const nvml = [phases.pp, phases.tg, phases.parallelTg].some((p) =>
+    p?.energyNotes?.includes("NVML total-energy counter"),
+  );
+  if (sampler) {
+    const t = instanceTelemetry(sampler, ev);
+    const telemetry: Telemetry = {
+      status: "ok",
+      reason: null,
+      source: nvml ? "nvml" : t.source,
+      idleWatts: t.idleWatts,
+      vram: { ...t.vram, processMiB: processVramMiB(sampler.bin, ev.pid) },
+      throttle: t.throttle,
+      samplerRestarts: sampler.restarts,
+      gpu: t.gpuInfo,
+    };
+    return { phases, telemetry };
+  }
+  if (nvml)
+    return {
+      phases,
+      telemetry: { status: "ok", reason: "energy from NVML only (no nvidia-smi samples)", source: "nvml" },
+    };
+  return { phases, telemetry: { status: "unavailable", reason: unavailableReason } };
 }

@@ -36,7 +36,9 @@ describe("moebench run (node-llama-cpp, CPU, tiny models)", () => {
       ].join("\n"),
     );
     const r = cli(["run", suite, "--out", out], { env: { MOEBENCH_CACHE: join(d, "cache") } });
-    expect(r.status, r.stderr).toBe(0);
+    // the truncated model's 3 error records fail the run (exit 1) unless the user allows them
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout.trim().split("\n").pop()).toBe("6 ok, 3 failed (error 3)");
     const recs = readJsonl(join(out, "results.jsonl"));
     expect(recs).toHaveLength(9);
     const byModel = (l: string) => recs.filter((x) => x.model.label === l);
@@ -63,7 +65,9 @@ describe("moebench run (node-llama-cpp, CPU, tiny models)", () => {
 
   it("--resume redoes nothing", () => {
     const before = lines(join(out, "results.jsonl")).length;
-    const r = cli(["run", suite, "--out", out, "--resume"], { env: { MOEBENCH_CACHE: join(d, "cache") } });
+    const r = cli(["run", suite, "--out", out, "--resume", "--allow-failures", "error"], {
+      env: { MOEBENCH_CACHE: join(d, "cache") },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(lines(join(out, "results.jsonl")).length).toBe(before);
     expect(r.stderr).toMatch(/9 instance\(s\) already recorded, 0 to run/);
@@ -95,7 +99,8 @@ describe("moebench run failure paths (MockExecutor)", () => {
     const r = cli(["run", f, "--executor", "mock", "--out", join(d, "o")], {
       env: { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_CRASH: "lfm2", MOEBENCH_MOCK_HANG: "llama-3.1" },
     });
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout.trim().split("\n").pop()).toBe("2 ok, 4 failed (timeout 2, crash 2)");
     const recs = readJsonl(join(d, "o", "results.jsonl"));
     expect(recs.map((x) => `${x.model.ref.split(":")[1]} ${x.testId} ${x.status}`)).toEqual([
       "lfm2-8b-a1b pp64 crash",
@@ -105,14 +110,17 @@ describe("moebench run failure paths (MockExecutor)", () => {
       "qwen3-8b pp64 ok",
       "qwen3-8b tg16 ok",
     ]);
+    // a crash is retried once with a fresh worker, and the record says so; a timeout is not retried
+    expect(recs.map((x) => x.error?.attempts ?? null)).toEqual([2, 2, 1, 1, null, null]);
   });
 
   it("a load failure is an error record per instance", () => {
     const d = tmp();
-    const r = cli(["run", mkSuite(d), "--executor", "mock", "--out", join(d, "o")], {
+    const r = cli(["run", mkSuite(d), "--executor", "mock", "--out", join(d, "o"), "--allow-failures", "error"], {
       env: { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_FAIL: "qwen3" },
     });
-    expect(r.status).toBe(0);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim().split("\n").pop()).toBe("4 ok, 2 failed (error 2)");
     const recs = readJsonl(join(d, "o", "results.jsonl"));
     expect(recs.filter((x) => x.status === "error").map((x) => x.testId)).toEqual(["pp64", "tg16"]);
     expect(recs.find((x) => x.status === "error")!.error!.message).toMatch(/model load failed: mock: failed to load/);
