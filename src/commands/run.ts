@@ -74,7 +74,7 @@ const note = (line: string): void => {
 
 /** env.json: written when a run starts; a resumed run keeps the one it started with. */
 function describeRun(plan: MachinePlan, runDir: OpenRunDir, env: Env, o: RunCliOptions): void {
-  if (readEnvFile(runDir.dir)) return;
+  if (o.resume && readEnvFile(runDir.dir)) return;
   writeEnvFile(runDir.dir, {
     runId: runDir.runId,
     suite: plan.suite.name,

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { MoebenchError } from "../util/errors.js";
 import { withFs } from "../util/fsErrors.js";
-import { ENV_FILE } from "./envFile.js";
 import { repairResults } from "./jsonl.js";
 import { lockRunDir, type RunLock } from "./runLock.js";
 import type { ResultRecord } from "./schema.js";
@@ -66,7 +65,8 @@ export function openRunDir(dir: string, resume: boolean, note: (line: string) =>
   const resultsPath = join(dir, RESULTS_FILE);
   const lock = lockRunDir(dir);
   try {
-    const holdsRun = existsSync(resultsPath) || existsSync(join(dir, ENV_FILE));
+    // a folder whose run recorded nothing (a preflight failed, a Ctrl-C during the first load) is reused
+    const holdsRun = existsSync(resultsPath) && statSync(resultsPath).size > 0;
     if (holdsRun && !resume)
       throw new MoebenchError(
         `${dir} already holds a run`,

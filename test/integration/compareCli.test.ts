@@ -114,7 +114,8 @@ describe("run --llama-bench (external executor)", () => {
     r = cli(["run", join(d, "s.yaml"), "--llama-bench", fake, "--out", join(d, "f")], {
       env: { ...env, FAKE_LLAMA_BENCH_FAIL: "1" },
     });
-    expect(r.status).toBe(0);
+    // every instance failed: exit 1 (COORDINATION decision 2), the failures are records
+    expect(r.status).toBe(1);
     const failed = readJsonl(join(d, "f", "results.jsonl"));
     expect(failed.every((x) => x.status === "error" && /failed to load model/.test(x.error!.message))).toBe(true);
   });
