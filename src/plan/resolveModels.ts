@@ -1,8 +1,9 @@
 import { existsSync, statSync } from "node:fs";
-import { isAbsolute, resolve, dirname, basename } from "node:path";
+import { isAbsolute, resolve, basename } from "node:path";
 import type { Suite, ModelEntry } from "../suite/schema.js";
 import type { ModelRef } from "./types.js";
 import { MoebenchError } from "../util/errors.js";
+import { withFs } from "../util/fsErrors.js";
 import { resolvePreset, resolveQuant } from "../gguf/synth/synthesize.js";
 
 const HF_RE = /^hf:([\w.-]+)\/([\w.-]+)(?:(?::([\w.-]+))|(?:\/([\w./-]+\.gguf)))?$/;
@@ -44,41 +45,41 @@ function synthRef(spec: string, at: string, file: string, scaleOverride?: string
   };
 }
 
+/** Where a suite's model list came from: `origin` names it in messages, relative paths start at `baseDir`. */
+export interface ModelSource {
+  origin: string;
+  baseDir: string;
+}
+
+function hfRef(uri: string, at: string, origin: string, label?: string): ModelRef {
+  if (!parseHfUri(uri))
+    throw new MoebenchError(
+      `${origin}: ${at}: malformed hf: URI "${uri}"`,
+      "use hf:<user>/<repo>:<quant> or hf:<user>/<repo>/<file>.gguf",
+    );
+  return { kind: "hf", ref: uri, label: label ?? uri.slice(3), uri };
+}
+
+function entryRefs(e: ModelEntry, at: string, src: ModelSource): ModelRef[] {
+  const { origin, baseDir } = src;
+  if (typeof e === "string") {
+    if (e.startsWith("synth:")) return [synthRef(e.slice(6), at, origin)];
+    if (e.startsWith("hf:")) return [hfRef(e, at, origin)];
+    return [pathRef(e, at, origin, baseDir)];
+  }
+  if (e.synth) {
+    const quants = e.quants ?? [];
+    if (quants.length === 0) return [synthRef(e.synth, at, origin, e.scale, e.label)];
+    return quants.map((q, j) => synthRef(`${e.synth}:${q}`, `${at}.quants[${j}]`, origin, e.scale));
+  }
+  if (e.hf) return [hfRef(e.hf.startsWith("hf:") ? e.hf : `hf:${e.hf}`, `${at}.hf`, origin, e.label)];
+  if (e.path) return [pathRef(e.path, `${at}.path`, origin, baseDir, e.label)];
+  return [];
+}
+
 /** Resolve suite model entries (sweeping `quants`), checking files exist and URIs parse. */
-export function resolveModels(entries: readonly ModelEntry[], suiteFile: string, field = "models"): ModelRef[] {
-  const base = dirname(resolve(suiteFile));
-  const out: ModelRef[] = [];
-  entries.forEach((e, i) => {
-    const at = `${field}[${i}]`;
-    if (typeof e === "string") {
-      if (e.startsWith("synth:")) out.push(synthRef(e.slice(6), at, suiteFile));
-      else if (e.startsWith("hf:")) {
-        if (!parseHfUri(e))
-          throw new MoebenchError(
-            `${suiteFile}: ${at}: malformed hf: URI "${e}"`,
-            "use hf:<user>/<repo>:<quant> or hf:<user>/<repo>/<file>.gguf",
-          );
-        out.push({ kind: "hf", ref: e, label: e.slice(3), uri: e });
-      } else out.push(pathRef(e, at, suiteFile, base));
-      return;
-    }
-    if (e.synth) {
-      const quants = e.quants ?? [];
-      if (quants.length === 0) out.push(synthRef(e.synth, at, suiteFile, e.scale, e.label));
-      else quants.forEach((q, j) => out.push(synthRef(`${e.synth}:${q}`, `${at}.quants[${j}]`, suiteFile, e.scale)));
-    } else if (e.hf) {
-      const uri = e.hf.startsWith("hf:") ? e.hf : `hf:${e.hf}`;
-      if (!parseHfUri(uri))
-        throw new MoebenchError(
-          `${suiteFile}: ${at}.hf: malformed hf: URI "${e.hf}"`,
-          "use <user>/<repo>:<quant> or <user>/<repo>/<file>.gguf",
-        );
-      out.push({ kind: "hf", ref: uri, label: e.label ?? uri.slice(3), uri });
-    } else if (e.path) {
-      out.push(pathRef(e.path, `${at}.path`, suiteFile, base, e.label));
-    }
-  });
-  return out;
+export function resolveModels(entries: readonly ModelEntry[], src: ModelSource, field = "models"): ModelRef[] {
+  return entries.flatMap((e, i) => entryRefs(e, `${field}[${i}]`, src));
 }
 
 function pathRef(p: string, at: string, file: string, base: string, label?: string): ModelRef {
@@ -88,11 +89,12 @@ function pathRef(p: string, at: string, file: string, base: string, label?: stri
       `${file}: ${at}: model file ${p} does not exist (looked at ${abs})`,
       "fix the path, or use synth:<preset>:<quant> / hf:<user>/<repo>:<quant>",
     );
-  if (!statSync(abs).isFile()) throw new MoebenchError(`${file}: ${at}: ${p} is not a file`);
+  if (!withFs(abs, "read model file", () => statSync(abs)).isFile())
+    throw new MoebenchError(`${file}: ${at}: ${p} is not a file`, "give a .gguf file");
   return { kind: "path", ref: abs, label: label ?? basename(abs, ".gguf"), path: abs };
 }
 
-export function suiteModels(suite: Suite, suiteFile: string, gpu: boolean): ModelRef[] {
-  if (gpu && suite.gpu) return resolveModels(suite.gpu.models, suiteFile, "gpu.models");
-  return resolveModels(suite.models, suiteFile);
+export function suiteModels(suite: Suite, src: ModelSource, gpu: boolean): ModelRef[] {
+  if (gpu && suite.gpu) return resolveModels(suite.gpu.models, src, "gpu.models");
+  return resolveModels(suite.models, src);
 }

@@ -1,5 +1,6 @@
 /** Suite files (YAML), validated with zod; the Suite type is inferred from the schema. */
 import { z } from "zod";
+import { isSafePathComponent } from "../util/safeName.js";
 
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) =>
   z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
@@ -28,22 +29,32 @@ export const ModelEntry = z.union([
     }),
 ]);
 
+/**
+ * moebench's bound on any token count in a suite (pp, tg, depth, context): 16,777,216 tokens, above the
+ * trained context of any released model (Llama 4 Scout's 10M is the largest), so that a typo cannot size
+ * a billion-token buffer. llama.cpp's own hard limit is far higher (positions are int32: 2^31 − 1).
+ */
+export const MAX_TOKENS = 2 ** 24;
+/** Default bound on the number of instances a suite may expand to (suite key maxInstances, --max-instances). */
+export const DEFAULT_MAX_INSTANCES = 10_000;
+
+const tokenCount = z.number().int().positive().max(MAX_TOKENS);
+const TEST_STRING = /^(?:pp([1-9]\d*)|tg([1-9]\d*)|pp([1-9]\d*)\+tg([1-9]\d*))$/;
+
 export const TestEntry = z.union([
-  z.string().regex(/^(pp\d+|tg\d+|pp\d+\+tg\d+)$/, "a test is pp<N>, tg<N> or pp<N>+tg<M>"),
   z
-    .object({ pp: z.number().int().positive().optional(), tg: z.number().int().positive().optional() })
+    .string()
+    .regex(TEST_STRING, "a test is pp<N>, tg<N> or pp<N>+tg<M> with N, M ≥ 1")
+    .refine((t) => (t.match(/\d+/g) ?? []).every((n) => Number(n) <= MAX_TOKENS), {
+      message: `a test's token counts are at most ${MAX_TOKENS}`,
+    }),
+  z
+    .object({ pp: tokenCount.optional(), tg: tokenCount.optional() })
     .strict()
     .refine((t) => t.pp || t.tg, { message: "a test needs pp, tg or both" }),
 ]);
 
-const ctxValue = z.union([
-  z.literal("auto"),
-  z
-    .number()
-    .int()
-    .min(256)
-    .max(1 << 21),
-]);
+const ctxValue = z.union([z.literal("auto"), z.number().int().min(256).max(MAX_TOKENS)]);
 const kvValue = z.union([z.enum(KV_TYPES), z.object({ k: z.enum(KV_TYPES), v: z.enum(KV_TYPES) }).strict()]);
 
 export const Endpoint = z
@@ -58,9 +69,11 @@ export const Endpoint = z
 
 export const SuiteSchema = z
   .object({
+    /** the results folder's name (results/<name>/<runId>) */
     name: z
       .string()
       .regex(/^[\w.-]+$/, "use letters, digits, - . _")
+      .refine(isSafePathComponent, "a name is used as a folder name: not . or .., not starting with . or -")
       .optional(),
     description: z.string().optional(),
     models: z.array(ModelEntry).default([]),
@@ -69,7 +82,10 @@ export const SuiteSchema = z
     concurrency: oneOrMany(z.number().int().min(1).max(256)).default([1, 2, 4]),
     http: z
       .object({
-        /** prompt length in tokens (token ids for llama-server; approximate text for ollama/openai, the server's count is recorded) */
+        /**
+         * prompt length in tokens (token ids for llama-server; approximate text for ollama/openai, the
+         * server's count is recorded)
+         */
         promptTokens: z.number().int().min(1).max(131072).default(128),
         maxTokens: z.number().int().min(1).max(8192).default(64),
         /** requests per concurrency level */
@@ -81,9 +97,14 @@ export const SuiteSchema = z
       .strict()
       .default({ promptTokens: 128, maxTokens: 64, requests: 8, requestTimeoutSec: 120, levelTimeoutSec: 600 }),
     tests: z.array(TestEntry).min(1).default(["pp512", "tg128"]),
-    depths: oneOrMany(z.number().int().nonnegative()).default([0]),
+    depths: oneOrMany(z.number().int().nonnegative().max(MAX_TOKENS)).default([0]),
     parallel: oneOrMany(z.number().int().min(1).max(256)).default([1]),
+    /** auto = room for the largest test, capped at each model's trained context */
     contexts: oneOrMany(ctxValue).default(["auto"]),
+    /** let auto contexts go beyond a model's trained context (llama.cpp warns "possible training context overflow") */
+    beyondTrainedContext: z.boolean().default(false),
+    /** plan and run refuse a suite that expands to more instances than this */
+    maxInstances: z.number().int().positive().default(DEFAULT_MAX_INSTANCES),
     kv: oneOrMany(kvValue).default(["f16"]),
     flashAttention: oneOrMany(z.boolean()).default([false]),
     gpuLayers: oneOrMany(z.union([z.literal("max"), z.number().int().nonnegative()])).default(["max"]),
@@ -101,13 +122,19 @@ export const SuiteSchema = z
       .refine((r) => r.max >= r.min, { message: "max must be ≥ min" })
       .default({ min: 3, max: 10, targetCi: 0.02 }),
     warmup: z.number().int().min(0).max(100).default(1),
-    /** decode (default): generation steps decode seeded random tokens without sampling, as llama-bench does; greedy: node-llama-cpp's evaluate with greedy sampling */
+    /**
+     * decode (default): generation steps decode seeded random tokens without sampling, as llama-bench does;
+     * greedy: node-llama-cpp's evaluate with greedy sampling
+     */
     tgMode: z.enum(["decode", "greedy"]).default("decode"),
     backend: z.enum(BACKENDS).default("auto"),
     timeoutSec: z.number().positive().max(86400).default(900),
     seed: z.number().int().nonnegative().default(1234),
     quality: z.boolean().default(false),
-    /** extra llama-bench arguments, one variant per entry (a sweep), used only with run --llama-bench: e.g. "--n-cpu-moe 8" */
+    /**
+     * extra llama-bench arguments, one variant per entry (a sweep), used only with run --llama-bench:
+     * e.g. "--n-cpu-moe 8"
+     */
     llamaBenchArgs: oneOrMany(z.string()).default([""]),
     /** GPU price override in USD for efficiency figures */
     gpuPriceUsd: z.number().positive().optional(),

@@ -24,7 +24,7 @@ export function parseSize(s: string): number | undefined {
   if (!Number.isFinite(v)) return undefined;
   const u = (m[2] ?? "").toLowerCase();
   const bin = u.includes("i");
-  const p = u[0] === "k" ? 1 : u[0] === "m" ? 2 : u[0] === "g" ? 3 : u[0] === "t" ? 4 : 0;
+  const p = Math.max(0, "kmgt".indexOf(u[0] ?? "-") + 1);
   return Math.round(v * (bin ? 1024 : 1000) ** p);
 }
 

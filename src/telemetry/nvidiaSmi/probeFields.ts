@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { parseHelpQuery } from "./parseCsv.js";
 
-/** The fields moebench samples, in preference order; only those this nvidia-smi supports are queried (one unknown field fails the whole query). */
+/**
+ * The fields moebench samples, in preference order; only those this nvidia-smi supports are queried (one
+ * unknown field fails the whole query).
+ */
 export const WANTED_FIELDS = [
   "timestamp",
   "index",

@@ -73,7 +73,10 @@ export class NvidiaSmiSampler {
     this.child?.kill();
   }
 
-  /** Power samples of one GPU: power.draw.instant where present, else power.draw (a ~1 s average on Ampere+; flagged by the caller). */
+  /**
+   * Power samples of one GPU: power.draw.instant where present, else power.draw (a ~1 s average on Ampere+;
+   * flagged by the caller).
+   */
   power(gpu = 0): { samples: PowerSample[]; field: "power.draw.instant" | "power.draw" | null } {
     const mine = this.rows.filter((r) => r.gpu === gpu);
     for (const field of ["power.draw.instant", "power.draw"] as const) {
