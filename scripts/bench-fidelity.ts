@@ -1,170 +1,284 @@
 /**
  * npm run bench:fidelity — does moebench measure what llama-bench measures?
- * Builds llama-bench once (CPU, as node-llama-cpp's prebuilt binaries) from the llama.cpp source that
- * node-llama-cpp ships, then runs llama-bench and moebench on the same synthetic models with the same
- * threads, batch = ubatch, flash attention and context: pp512 and tg128, 5 repetitions each. Prints both,
- * their ratio, and the binding's per-token overhead in µs (1/tg_ours − 1/tg_llama-bench).
- * Target: within ±5% on pp and tg. Options: --threads 1,2  --reps 5  --models small,wide  --json out.json
+ *
+ * llama-bench (built once from the llama.cpp source node-llama-cpp ships) runs on node-llama-cpp's own
+ * libraries (libllama, libggml, libggml-base and the CPU variant ggml picks), so both sides run the same
+ * machine code and only the driver differs. For each model × thread count, `--repeats` interleaved A/B pairs
+ * (llama-bench then moebench, then the other way round) each measure pp512 and tg128 with `--reps`
+ * repetitions, batch = ubatch = 512, flash attention off. Printed: the median and range over the pairs of
+ * moebench / llama-bench for pp and tg, the per-token overhead (1/tg_moebench − 1/tg_llama-bench), and how
+ * busy the machine was with other work while it ran (numbers taken under load are worthless).
+ *
+ * Options: --threads 1,2  --repeats 3  --reps 5  --models small,wide  --paths c-api,native-batch,app
+ *          --json out.json
+ * Target (issue 21): tg and pp ratios within 0.98–1.02 and overhead ≤ 10 µs/token on the c-api path.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { tmpdir, cpus } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ensureLlamaTools, cacheDir, llamaBenchOnBindingCpu } from "../src/util/llamaCppBuild.js";
 import { synthesize } from "../src/gguf/synth/synthesize.js";
 import { readJsonl } from "../src/results/jsonl.js";
-import { summarize } from "../src/util/stats.js";
+import { mean, percentiles, tokPerSec } from "../src/util/stats.js";
 import { mdTable } from "../src/export/markdown.js";
+import { cacheDir, ensureLlamaTools, llamaBenchOnBindingCpu } from "../src/util/llamaCppBuild.js";
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string): string => {
   const i = args.indexOf(k);
   return i >= 0 ? args[i + 1]! : d;
 };
-const threadsList = opt("--threads", [1, cpus().length].filter((v, i, a) => a.indexOf(v) === i).join(","))
+const threadsList = opt("--threads", [...new Set([1, cpus().length])].join(","))
   .split(",")
   .map(Number);
+const repeats = Math.max(1, Number(opt("--repeats", "3")));
 const reps = Number(opt("--reps", "5"));
 const sets = opt("--models", "small,wide").split(",");
+const PATHS = ["c-api", "native-batch", "app"] as const;
+type Path = (typeof PATHS)[number];
+const paths = opt("--paths", "c-api").split(",") as Path[];
+for (const p of paths) if (!PATHS.includes(p)) throw new Error(`--paths: unknown path ${p} (${PATHS.join(", ")})`);
 
-interface M {
+// ------------------------------------------------------------------ how busy the machine is with other work
+
+interface CpuSnapshot {
+  busy: number;
+  own: number;
+  wallMs: number;
+}
+
+/** Busy jiffies of the whole machine and of this process with its waited-for children (llama-bench, moebench). */
+function cpuSnapshot(): CpuSnapshot {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = fields[3]! + fields[4]!;
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const own = stat
+    .slice(stat.lastIndexOf(")") + 2)
+    .split(" ")
+    .slice(11, 15)
+    .map(Number)
+    .reduce((a, b) => a + b, 0);
+  return { busy: total - idle, own, wallMs: performance.now() };
+}
+
+/** Share of all cores used by other processes between two snapshots (0 = quiet, 1 = every core busy). */
+function foreignShare(a: CpuSnapshot, b: CpuSnapshot): number {
+  const jiffiesPerMs = 100 / 1000; // USER_HZ = 100 on Linux
+  const capacity = (b.wallMs - a.wallMs) * jiffiesPerMs * cpus().length || 1;
+  return Math.max(0, b.busy - a.busy - (b.own - a.own)) / capacity;
+}
+
+const loadavg1 = (): number => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+
+function busiestProcesses(): string {
+  const ps = spawnSync("ps", ["-eo", "pcpu,args", "--sort=-pcpu"], { encoding: "utf8" });
+  return ps.stdout
+    .split("\n")
+    .slice(0, 6)
+    .map((l) => `  ${l.slice(0, 110)}`)
+    .join("\n");
+}
+
+// ------------------------------------------------------------------ models
+
+interface Model {
   label: string;
   path: string;
 }
-const dir = join(cacheDir(), "fidelity");
-mkdirSync(dir, { recursive: true });
-const models: M[] = [];
-const make = async (
-  label: string,
-  preset: string,
-  quant: string,
-  scale: "small" | "full",
-  set?: Record<string, number | number[]>,
-): Promise<void> => {
-  const path = join(dir, `${label}.gguf`);
-  if (!existsSync(path)) await synthesize({ preset, quant, scale, set }, path);
-  models.push({ label, path });
-};
-if (sets.includes("small")) {
-  await make("lfm2-8b-a1b-small-Q4_K_M", "lfm2-8b-a1b", "Q4_K_M", "small");
-  await make("llama-3.1-8b-small-Q4_K_M", "llama-3.1-8b", "Q4_K_M", "small");
-}
-if (sets.includes("wide")) {
-  // full width (real n_embd, experts, vocab), few layers: the per-token work of the real model, layer for layer
-  await make("lfm2-8b-a1b-wide4-Q4_K_M", "lfm2-8b-a1b", "Q4_K_M", "full", { nLayer: 4, attnLayers: [2] });
-  await make("llama-3.1-8b-wide2-Q4_K_M", "llama-3.1-8b", "Q4_K_M", "full", { nLayer: 2 });
+
+async function fidelityModels(): Promise<Model[]> {
+  const dir = join(cacheDir(), "fidelity");
+  mkdirSync(dir, { recursive: true });
+  const models: Model[] = [];
+  const make = async (label: string, spec: Parameters<typeof synthesize>[0]): Promise<void> => {
+    const path = join(dir, `${label}.gguf`);
+    if (!existsSync(path)) await synthesize(spec, path);
+    models.push({ label, path });
+  };
+  if (sets.includes("small")) {
+    await make("lfm2-8b-a1b-small-Q4_K_M", { preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "small" });
+    await make("llama-3.1-8b-small-Q4_K_M", { preset: "llama-3.1-8b", quant: "Q4_K_M", scale: "small" });
+  }
+  if (sets.includes("wide")) {
+    // full width (real n_embd, experts, vocab), few layers: the per-token work of the real model, layer for layer
+    const lfm2 = { preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "full" as const };
+    await make("lfm2-8b-a1b-wide4-Q4_K_M", { ...lfm2, set: { nLayer: 4, attnLayers: [2] } });
+    await make("llama-3.1-8b-wide2-Q4_K_M", {
+      preset: "llama-3.1-8b",
+      quant: "Q4_K_M",
+      scale: "full",
+      set: { nLayer: 2 },
+    });
+  }
+  return models;
 }
 
-const bin = ensureLlamaTools(["llama-bench"]);
-const onBinding = llamaBenchOnBindingCpu(bin);
-const lbExe = onBinding?.exe ?? join(bin, "llama-bench");
-const lbEnv = onBinding?.env ?? process.env;
-process.stderr.write(
-  onBinding
-    ? `llama-bench runs on node-llama-cpp's own CPU backend (libggml-cpu-${onBinding.variant})\n`
-    : "llama-bench runs on its own CPU backend build\n",
-);
+// ------------------------------------------------------------------ one measurement of each side
+
+interface Rates {
+  pp: number;
+  tg: number;
+}
+
+interface Tools {
+  exe: string;
+  env: NodeJS.ProcessEnv;
+}
+
+function llamaBench(tools: Tools, model: Model, threads: number): Rates {
+  const flags = ["-p", "512", "-n", "128", "-t", String(threads), "-b", "512", "-ub", "512", "-fa", "0"];
+  const out = execFileSync(tools.exe, ["-m", model.path, ...flags, "-r", String(reps), "-o", "json"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+    maxBuffer: 64 << 20,
+    env: tools.env,
+  });
+  const rows = JSON.parse(out) as { n_prompt: number; n_gen: number; avg_ts: number }[];
+  const pp = rows.find((r) => r.n_prompt > 0 && r.n_gen === 0)!;
+  const tg = rows.find((r) => r.n_gen > 0 && r.n_prompt === 0)!;
+  return { pp: pp.avg_ts, tg: tg.avg_ts };
+}
+
 const work = mkdtempSync(join(tmpdir(), "moebench-fidelity-"));
 const cli = resolve("dist/cli.js");
+
+function moebench(model: Model, threads: number, path: Path): Rates {
+  const suite = join(work, `s-${model.label}-${threads}-${path}.yaml`);
+  writeFileSync(
+    suite,
+    [
+      "name: fidelity",
+      `models: [{path: ${JSON.stringify(model.path)}, label: ${model.label}}]`,
+      "tests: [pp512, tg128]",
+      `threads: [${threads}]`,
+      "batch: [512]",
+      "ubatch: [512]",
+      "flashAttention: [false]",
+      "contexts: [512]",
+      `repetitions: {min: ${reps}, max: ${reps}}`,
+      "warmup: 1",
+      "backend: cpu",
+      `tgMode: ${path === "app" ? "app" : "decode"}`,
+    ].join("\n"),
+  );
+  const out = join(work, `o-${model.label}-${threads}-${path}-${Date.now()}`);
+  const env = { ...process.env, CI: "1", MOEBENCH_TIMING_PATH: path === "native-batch" ? "native-batch" : "" };
+  const run = spawnSync(process.execPath, [cli, "run", suite, "--out", out], { encoding: "utf8", env });
+  if (run.status !== 0) throw new Error(`moebench run failed: ${run.stderr}`);
+  const records = readJsonl(join(out, "results.jsonl"));
+  const timing = records[0]?.env.timing;
+  const expected = path === "app" ? "evaluate" : path;
+  if (timing?.path !== expected) throw new Error(`moebench timed through ${timing?.path}, not ${expected}`);
+  const rate = (testId: string, phase: "pp" | "tg"): number => {
+    const p = records.find((r) => r.testId === testId)?.[phase];
+    if (!p) throw new Error(`moebench recorded no ${testId}`);
+    return mean(tokPerSec(p.tokens, p.samplesMs));
+  };
+  return { pp: rate("pp512", "pp"), tg: rate("tg128", "tg") };
+}
+
+// ------------------------------------------------------------------ interleaved pairs
+
+interface Pair {
+  llamaBench: Rates;
+  moebench: Rates;
+  /** share of all cores other processes used during the pair */
+  foreign: number;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+function measurePair(tools: Tools, model: Model, threads: number, path: Path, moebenchFirst: boolean): Pair {
+  const loadBefore = loadavg1();
+  const a = cpuSnapshot();
+  let lb: Rates | undefined;
+  let mb: Rates | undefined;
+  for (const side of moebenchFirst ? ["mb", "lb"] : ["lb", "mb"]) {
+    if (side === "lb") lb = llamaBench(tools, model, threads);
+    else mb = moebench(model, threads, path);
+  }
+  const foreign = foreignShare(a, cpuSnapshot());
+  return { llamaBench: lb!, moebench: mb!, foreign, loadBefore, loadAfter: loadavg1() };
+}
+
+const median = (xs: number[]): number => percentiles(xs, [0.5])[0]!;
+const spread = (xs: number[], digits: number): string =>
+  `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
+
+function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[]): (string | number)[] {
+  const ratio = (k: keyof Rates): number[] => pairs.map((p) => p.moebench[k] / p.llamaBench[k]);
+  const overheadUs = pairs.map((p) => (1 / p.moebench.tg - 1 / p.llamaBench.tg) * 1e6);
+  const loads = pairs.flatMap((p) => [p.loadBefore, p.loadAfter]);
+  return [
+    model.label,
+    path,
+    threads,
+    median(pairs.map((p) => p.llamaBench.pp)).toFixed(1),
+    median(pairs.map((p) => p.moebench.pp)).toFixed(1),
+    spread(ratio("pp"), 3),
+    median(pairs.map((p) => p.llamaBench.tg)).toFixed(1),
+    median(pairs.map((p) => p.moebench.tg)).toFixed(1),
+    spread(ratio("tg"), 3),
+    spread(overheadUs, 0),
+    `${(Math.max(...pairs.map((p) => p.foreign)) * 100).toFixed(0)}%`,
+    `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`,
+  ];
+}
+
+const HEADERS = [
+  "model",
+  "moebench path",
+  "threads",
+  "pp512 llama-bench",
+  "pp512 moebench",
+  "pp ratio median [range]",
+  "tg128 llama-bench",
+  "tg128 moebench",
+  "tg ratio median [range]",
+  "overhead µs/token median [range]",
+  "other work (max)",
+  "load 1-min",
+];
+
+// ------------------------------------------------------------------ main
+
+const models = await fidelityModels();
+const bin = ensureLlamaTools(["llama-bench"]);
+const binding = llamaBenchOnBindingCpu(bin);
+if (!binding) throw new Error("node-llama-cpp's prebuilt CPU libraries were not found: run npm ci");
+process.stderr.write(`llama-bench runs on node-llama-cpp's own libraries (CPU variant ${binding.variant})\n`);
+process.stderr.write(
+  `load ${readFileSync("/proc/loadavg", "utf8").trim()}; busiest processes:\n${busiestProcesses()}\n`,
+);
 const rows: (string | number)[][] = [];
 const json: unknown[] = [];
-for (const m of models) {
-  for (const t of threadsList) {
-    const lb = JSON.parse(
-      execFileSync(
-        lbExe,
-        [
-          "-m",
-          m.path,
-          "-p",
-          "512",
-          "-n",
-          "128",
-          "-t",
-          String(t),
-          "-b",
-          "512",
-          "-ub",
-          "512",
-          "-fa",
-          "0",
-          "-r",
-          String(reps),
-          "-o",
-          "json",
-        ],
-        { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20, env: lbEnv },
-      ),
-    ) as { n_prompt: number; n_gen: number; avg_ts: number; stddev_ts: number }[];
-    const lbPp = lb.find((r) => r.n_prompt > 0 && r.n_gen === 0)!;
-    const lbTg = lb.find((r) => r.n_gen > 0 && r.n_prompt === 0)!;
-    const suite = join(work, `s-${m.label}-${t}.yaml`);
-    writeFileSync(
-      suite,
-      [
-        `name: fidelity`,
-        `models: [{path: ${JSON.stringify(m.path)}, label: ${m.label}}]`,
-        `tests: [pp512, tg128]`,
-        `threads: [${t}]`,
-        `batch: [512]`,
-        `ubatch: [512]`,
-        `flashAttention: [false]`,
-        `contexts: [1024]`,
-        `repetitions: {min: ${reps}, max: ${reps}}`,
-        `warmup: 1`,
-        `backend: cpu`,
-      ].join("\n"),
-    );
-    const out = join(work, `o-${m.label}-${t}`);
-    const r = spawnSync(process.execPath, [cli, "run", suite, "--out", out], {
-      encoding: "utf8",
-      env: { ...process.env, CI: "1" },
-    });
-    if (r.status !== 0) throw new Error(`moebench run failed: ${r.stderr}`);
-    const recs = readJsonl(join(out, "results.jsonl"));
-    const rate = (p: { tokens: number; samplesMs: number[] } | null): number =>
-      summarize(p!.samplesMs.map((ms) => p!.tokens / (ms / 1000))).mean;
-    const ourPp = rate(recs.find((x) => x.testId === "pp512")!.pp);
-    const ourTg = rate(recs.find((x) => x.testId === "tg128")!.tg);
-    const overheadUs = (1 / ourTg - 1 / lbTg.avg_ts) * 1e6;
-    rows.push([
-      m.label,
-      t,
-      lbPp.avg_ts.toFixed(1),
-      ourPp.toFixed(1),
-      (ourPp / lbPp.avg_ts).toFixed(3),
-      lbTg.avg_ts.toFixed(1),
-      ourTg.toFixed(1),
-      (ourTg / lbTg.avg_ts).toFixed(3),
-      overheadUs.toFixed(0),
-    ]);
-    json.push({
-      model: m.label,
-      threads: t,
-      llamaBench: { pp: lbPp.avg_ts, tg: lbTg.avg_ts },
-      moebench: { pp: ourPp, tg: ourTg },
-      overheadUs,
-    });
-    process.stderr.write(
-      `${m.label} t=${t}: pp ${(ourPp / lbPp.avg_ts).toFixed(3)}×, tg ${(ourTg / lbTg.avg_ts).toFixed(3)}×\n`,
-    );
+for (const model of models) {
+  for (const threads of threadsList) {
+    for (const path of paths) {
+      const pairs: Pair[] = [];
+      for (let k = 0; k < repeats; k++) {
+        const pair = measurePair(binding, model, threads, path, k % 2 === 1);
+        pairs.push(pair);
+        const tgRatio = (pair.moebench.tg / pair.llamaBench.tg).toFixed(3);
+        const ppRatio = (pair.moebench.pp / pair.llamaBench.pp).toFixed(3);
+        process.stderr.write(
+          `${model.label} ${path} t=${threads} pair ${k + 1}/${repeats}: pp ${ppRatio}×, tg ${tgRatio}× ` +
+            `(other work ${(pair.foreign * 100).toFixed(0)}%, load ${pair.loadBefore}→${pair.loadAfter})\n`,
+        );
+      }
+      rows.push(summaryRow(model, threads, path, pairs));
+      json.push({ model: model.label, path, threads, pairs });
+    }
   }
 }
+process.stderr.write(
+  `load ${readFileSync("/proc/loadavg", "utf8").trim()}; busiest processes:\n${busiestProcesses()}\n`,
+);
+console.log(mdTable(HEADERS, rows));
 console.log(
-  mdTable(
-    [
-      "model",
-      "threads",
-      "pp512 llama-bench",
-      "pp512 moebench",
-      "pp ratio",
-      "tg128 llama-bench",
-      "tg128 moebench",
-      "tg ratio",
-      "overhead µs/token",
-    ],
-    rows,
-  ),
+  `\n${repeats} interleaved pairs per row, ${reps} repetitions per side; "other work": the largest share of all ` +
+    "cores that other processes used during a pair (anything above a few % makes the row unreliable).",
 );
 const jsonOut = opt("--json", "");
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(json, null, 2)}\n`);

@@ -11,11 +11,11 @@ export interface ContextConfig {
   kvK: string;
   kvV: string;
   flashAttention: boolean;
-  /** 0 = node-llama-cpp's default (the machine's math cores) */
+  /** 0 = auto (the executor's thread policy: src/bench/llama/threadPolicy.ts) */
   threads: number;
   batch: number;
-  /** decode: timed work goes through the native batch API (llama-bench's semantics); greedy: public evaluate() throughout */
-  tgMode: "decode" | "greedy";
+  /** decode: llama-bench's semantics (no sampling); app (or its former name greedy): public evaluate() throughout */
+  tgMode: "decode" | "app" | "greedy";
 }
 
 export interface ParallelTiming {
@@ -38,9 +38,9 @@ export interface BenchContext {
    * n generation steps after a one-token prompt; returns each step's time since the previous one, ms.
    * decode: each step decodes the next of `tokens` (no sampling, llama-bench's tg); greedy: evaluate() samples greedily.
    */
-  timeGenerate(tokens: number[], n: number, mode: "decode" | "greedy"): Promise<number[]>;
+  timeGenerate(tokens: number[], n: number, mode: ContextConfig["tgMode"]): Promise<number[]>;
   /** K sequences generate n tokens each, together (tokens[k] feeds sequence k in decode mode) */
-  timeParallel(tokens: number[][], n: number, mode: "decode" | "greedy"): Promise<ParallelTiming>;
+  timeParallel(tokens: number[][], n: number, mode: ContextConfig["tgMode"]): Promise<ParallelTiming>;
   memory(): Promise<{ vramUsedBytes: number | null; vramTotalBytes: number | null; contextStateBytes: number | null }>;
   dispose(): Promise<void>;
 }

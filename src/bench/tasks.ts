@@ -16,7 +16,7 @@ export interface TaskSpec {
   tg: number;
   depth: number;
   parallel: number;
-  tgMode: "decode" | "greedy";
+  tgMode: "decode" | "app" | "greedy";
   warmup: number;
   /** NVML energy counter (mJ), read at each timed window's edges where available */
   energy?: () => bigint | null;

@@ -38,7 +38,7 @@ function send(m: WorkerToParent): Promise<void> {
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 function makeExecutor(o: WorkerOptions, first: Instance): Executor {
-  if (o.executor !== "mock") return new LlamaExecutor(o.backend);
+  if (o.executor !== "mock") return new LlamaExecutor(o.backend, { tgMode: first.params.tgMode });
   let size = 1e8;
   try {
     size = statSync(o.modelPath).size;

@@ -59,8 +59,11 @@ export const InstanceParams = z.object({
   batch: z.number().int().positive(),
   ubatch: z.number().int().positive(),
   backend: z.string(),
-  /** decode: each generation step decodes one seeded random token, no sampling (llama-bench's tg); greedy: node-llama-cpp's evaluate with greedy sampling (what an app sees) */
-  tgMode: z.enum(["decode", "greedy"]),
+  /**
+   * decode: each generation step decodes one seeded random token, no sampling (llama-bench's tg); app (formerly
+   * greedy): node-llama-cpp's evaluate with greedy sampling (what an app sees)
+   */
+  tgMode: z.enum(["decode", "app", "greedy"]),
 });
 export type InstanceParams = z.infer<typeof InstanceParams>;
 
@@ -84,6 +87,23 @@ export const Env = z.object({
   cpuCores: z.number(),
   node: z.string(),
   moebench: z.string(),
+  /** how the llama executor timed prefill and generation, and on which library files (absent for other executors) */
+  timing: z
+    .object({
+      /** c-api: llama.cpp's C API, synchronous, persistent threadpool; native-batch / evaluate: through node-llama-cpp */
+      path: z.enum(["c-api", "native-batch", "evaluate"]),
+      /** the llama.cpp library files node-llama-cpp loaded (and the C-API path called) */
+      libraries: z.array(z.string()),
+      /** llama_version(), ggml_version(), ggml_commit() where the C API was opened */
+      llamaVersion: z.string().nullable(),
+      ggmlVersion: z.string().nullable(),
+      ggmlCommit: z.string().nullable(),
+      /** persistent: one ggml threadpool per context (as llama-bench); per-decode: ggml starts threads every decode */
+      threadpool: z.enum(["persistent", "per-decode"]),
+      /** why a faster path was not used (null when the suite's tgMode got its own path) */
+      fallback: z.string().nullable(),
+    })
+    .optional(),
 });
 export type Env = z.infer<typeof Env>;
 

@@ -123,10 +123,11 @@ export const SuiteSchema = z
       .default({ min: 3, max: 10, targetCi: 0.02 }),
     warmup: z.number().int().min(0).max(100).default(1),
     /**
-     * decode (default): generation steps decode seeded random tokens without sampling, as llama-bench does;
-     * greedy: node-llama-cpp's evaluate with greedy sampling
+     * decode (default): generation steps decode seeded random tokens without sampling, as llama-bench does (on
+     * llama.cpp's C API with a persistent threadpool); app: node-llama-cpp's evaluate with greedy sampling (what
+     * an application sees); greedy: the former name of app
      */
-    tgMode: z.enum(["decode", "greedy"]).default("decode"),
+    tgMode: z.enum(["decode", "app", "greedy"]).default("decode"),
     backend: z.enum(BACKENDS).default("auto"),
     timeoutSec: z.number().positive().max(86400).default(900),
     seed: z.number().int().nonnegative().default(1234),

@@ -3,7 +3,6 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
-  lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -11,7 +10,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { homedir } from "node:os";
-import { join, dirname } from "node:path";
+import { basename, join, dirname } from "node:path";
 import { createRequire } from "node:module";
 import { MoebenchError } from "./errors.js";
 
@@ -87,7 +86,8 @@ export function ensureLlamaTools(
     execFileSync("git", ["clone", "-q", bundle, src], { stdio: "inherit" });
   }
   log(
-    `building ${missing.join(", ")} (CPU, as node-llama-cpp's prebuilt binaries: GGML_OPENMP=OFF, GGML_BACKEND_DL with all CPU variants) in ${build}; this takes several minutes once`,
+    `building ${missing.join(", ")} (CPU, as node-llama-cpp's prebuilt binaries: GGML_OPENMP=OFF, ` +
+      `GGML_BACKEND_DL with all CPU variants) in ${build}; this takes several minutes once`,
   );
   execFileSync("cmake", ["-S", src, "-B", build, ...LLAMA_CPU_CMAKE_FLAGS], { stdio: ["ignore", "ignore", "inherit"] });
   const help = execFileSync("cmake", ["--build", build, "--target", "help"], { encoding: "utf8" });
@@ -99,41 +99,65 @@ export function ensureLlamaTools(
   return bin;
 }
 
+/** node-llama-cpp's prebuilt CPU binaries folder for this platform (where npm put it), or undefined. */
+export function bindingCpuBins(): string | undefined {
+  const plat = `${process.platform}-${process.arch}`;
+  const nlcRoot = nodeLlamaCppRoot();
+  return [
+    join(nlcRoot, "..", "@node-llama-cpp", plat, "bins", plat),
+    join(nlcRoot, "node_modules", "@node-llama-cpp", plat, "bins", plat),
+  ].find((d) => existsSync(join(d, "llama-addon.node")));
+}
+
+/** Our tools' names for the libraries the binding ships under other names (node-llama-cpp renames libllama). */
+const SONAME_ALIASES: [RegExp, string][] = [
+  [/^libllama(\.v[\d.]+)?\.so$/, "libllama.so.0"],
+  [/^libggml(\.v[\d.]+)?\.so$/, "libggml.so.0"],
+  [/^libggml-base\.so$/, "libggml-base.so.0"],
+];
+/** Libraries of our build that the binding's replace (everything else of ours, e.g. libllama-common, stays). */
+const REPLACED = /^lib(llama|ggml|ggml-base)\.so(\.\d+)*$|^libggml-cpu-/;
+
+/** Make `link` a symlink to `target` (replacing whatever is there). */
+function linkTo(target: string, link: string): void {
+  rmSync(link, { force: true });
+  symlinkSync(target, link);
+}
+
 /**
- * A llama-bench that runs on the very CPU kernels node-llama-cpp runs: a copy of our llama-bench in a
- * folder without our CPU variants, with GGML_BACKEND_PATH pointing at the binding's own libggml-cpu-<variant>
- * (the variant ggml's scoring picks on this machine; same llama.cpp commit, so the same ABI). This isolates
- * what the fidelity benchmark is about: the binding's overhead, not two compilers' code.
- * Returns undefined where the binding ships no such library (then use the plain build).
+ * llama.cpp's tools (llama-bench, llama-perplexity, llama-server) running on node-llama-cpp's own libraries:
+ * libllama, libggml, libggml-base and the backends of `bindingBins` (default: its prebuilt CPU folder), so both
+ * sides of a comparison run the same machine code and only the driver differs. A folder next to `bin` holds
+ * copies of our executables (ggml looks for backends next to the resolved executable), the binding's libraries
+ * under our tools' sonames, and links to the rest of our build; LD_LIBRARY_PATH makes the loader prefer it.
+ * Same release (v0.5.0), so the same ABI. ggml picks the CPU variant by the same scoring node-llama-cpp's
+ * loader uses. Returns undefined where the binding folder is missing (then use the plain build).
  */
 export function llamaBenchOnBindingCpu(
   bin: string,
+  bindingBins: string | undefined = bindingCpuBins(),
 ): { exe: string; env: NodeJS.ProcessEnv; variant: string } | undefined {
-  const probe = spawnSync(join(bin, "llama-bench"), ["--list-devices"], { encoding: "utf8" });
-  const m = /libggml-cpu-([\w-]+)\.so/.exec(`${probe.stdout}${probe.stderr}`);
-  if (!m) return undefined;
-  const variant = m[1]!;
-  const nlcRoot = nodeLlamaCppRoot();
-  const plat = `${process.platform}-${process.arch}`;
-  const candidates = [
-    join(nlcRoot, "..", "@node-llama-cpp", plat, "bins", plat),
-    join(nlcRoot, "node_modules", "@node-llama-cpp", plat, "bins", plat),
-  ];
-  const lib = candidates.map((d) => join(d, `libggml-cpu-${variant}.so`)).find((p) => existsSync(p));
-  if (!lib) return undefined;
-  const dir = join(bin, "..", "bin-binding-cpu");
+  if (!bindingBins || !existsSync(bindingBins)) return undefined;
+  const dir = join(bin, "..", `bin-binding-${basename(bindingBins)}`);
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(bin)) {
-    if (f.startsWith("libggml-cpu-")) continue;
+    if (REPLACED.test(f)) continue;
     const dst = join(dir, f);
-    const exe = f.startsWith("llama-") && !f.endsWith(".so");
-    if (existsSync(dst) && !(exe && lstatSync(dst).isSymbolicLink())) continue;
-    if (exe) rmSync(dst, { force: true });
-    if (f.startsWith("llama-") && !f.endsWith(".so"))
-      copyFileSync(join(bin, f), dst); // real files: ggml looks for variants next to the resolved executable
-    else symlinkSync(join(bin, f), dst);
+    if (f.startsWith("llama-") && !f.endsWith(".so")) {
+      rmSync(dst, { force: true });
+      copyFileSync(join(bin, f), dst);
+      chmodSync(dst, 0o755);
+    } else linkTo(join(bin, f), dst);
   }
-  if (!existsSync(join(dir, "llama-bench"))) copyFileSync(join(bin, "llama-bench"), join(dir, "llama-bench"));
-  chmodSync(join(dir, "llama-bench"), 0o755);
-  return { exe: join(dir, "llama-bench"), env: { ...process.env, GGML_BACKEND_PATH: lib }, variant };
+  for (const f of readdirSync(bindingBins)) {
+    if (!f.endsWith(".so")) continue;
+    linkTo(join(bindingBins, f), join(dir, f));
+    const alias = SONAME_ALIASES.find(([re]) => re.test(f));
+    if (alias) linkTo(join(bindingBins, f), join(dir, alias[1]));
+  }
+  const env = { ...process.env, LD_LIBRARY_PATH: [dir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":") };
+  const exe = join(dir, "llama-bench");
+  const probe = spawnSync(exe, ["--list-devices"], { encoding: "utf8", env });
+  const variant = /libggml-cpu-([\w-]+)\.so/.exec(`${probe.stdout}${probe.stderr}`)?.[1];
+  return variant ? { exe, env, variant } : undefined;
 }

@@ -1,11 +1,13 @@
 /**
- * A BenchContext over one node-llama-cpp context: timed work goes through the native batch adapter
- * (llama-bench's semantics) where it is available and asked for, else through the public evaluate() path.
+ * A BenchContext over one node-llama-cpp context (the native-batch and evaluate timing paths): timed work goes
+ * through the native batch adapter (llama-bench's semantics) where it is available and asked for, else through
+ * the public evaluate() path.
  */
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import type { BenchContext, ContextConfig, ParallelTiming } from "../executor.js";
 import { NativeBatch } from "./nativeBatch.js";
 import { resolveThreads, threadWarnings } from "./threadPolicy.js";
+import { fallbackWarning, type TimingIdentity } from "./timingPath.js";
 
 type TgMode = ContextConfig["tgMode"];
 
@@ -18,10 +20,11 @@ export async function createLlamaBenchContext(
   llama: Llama,
   model: LlamaModel,
   cfg: ContextConfig,
+  timing: TimingIdentity,
 ): Promise<LlamaBenchContext> {
   const onGpu = llama.gpu !== false;
-  const threads = resolveThreads(cfg.threads, onGpu, llama.cpuMathCores);
-  const warnings = threadWarnings(threads, onGpu, llama.cpuMathCores);
+  const threads = resolveThreads(cfg.threads, timing.path, onGpu, llama.cpuMathCores);
+  const warnings = [...fallbackWarning(timing), ...threadWarnings(threads, timing.path, onGpu, llama.cpuMathCores)];
   const context = await model.createContext({
     contextSize: cfg.ctx,
     sequences: cfg.parallel,

@@ -1,13 +1,18 @@
 /**
- * The executor that drives llama.cpp through node-llama-cpp: one Llama instance per worker, the suite's
- * backend, node-llama-cpp's prebuilt binaries unless MOEBENCH_LLAMA_BUILD says otherwise.
+ * The executor that drives llama.cpp: node-llama-cpp chooses and loads the binaries and backends (its prebuilt
+ * ones unless MOEBENCH_LLAMA_BUILD says otherwise); timing then goes through the path chosen in timingPath.ts
+ * (llama.cpp's C API on those same libraries by default, node-llama-cpp itself for tgMode app or as fallback).
  */
-import type { Llama } from "node-llama-cpp";
+import type { Llama, LlamaModel } from "node-llama-cpp";
 import type { Env } from "../../results/schema.js";
-import type { Executor, LoadedModel } from "../executor.js";
+import type { BenchContext, ContextConfig, Executor, LoadedModel } from "../executor.js";
+import { CApiModel } from "./capi/capiModel.js";
 import { createLlamaBenchContext } from "./llamaBenchContext.js";
+import { resolveThreads } from "./threadPolicy.js";
+import { chooseTimingPath, type TimingChoice } from "./timingPath.js";
 
 type GpuOption = "auto" | false | "cuda" | "vulkan" | "metal";
+type TgMode = ContextConfig["tgMode"];
 
 /** node-llama-cpp's `gpu` option for a suite's backend. */
 function gpuOption(backend: string): GpuOption {
@@ -16,9 +21,26 @@ function gpuOption(backend: string): GpuOption {
   return backend as GpuOption;
 }
 
+/** ggml type id of a KV cache type name (f16, q8_0, …), from node-llama-cpp's GgmlType table. */
+async function kvTypeResolver(): Promise<(name: string) => number> {
+  const { GgmlType } = await import("node-llama-cpp");
+  const table = GgmlType as unknown as Record<string, number | undefined>;
+  return (name) => {
+    const id = table[name.toUpperCase()];
+    if (id === undefined) throw new Error(`unknown KV cache type "${name}"`);
+    return id;
+  };
+}
+
 export class LlamaExecutor implements Executor {
   private llama?: Llama;
-  constructor(private readonly backend: string) {}
+  private timing?: TimingChoice;
+
+  /** `tgMode`: the suite's (decides the timing path; a worker runs one suite's instances) */
+  constructor(
+    private readonly backend: string,
+    private readonly options: { tgMode?: TgMode } = {},
+  ) {}
 
   private async get(): Promise<Llama> {
     if (this.llama) return this.llama;
@@ -34,6 +56,12 @@ export class LlamaExecutor implements Executor {
     return this.llama;
   }
 
+  private async timingChoice(): Promise<TimingChoice> {
+    await this.get();
+    this.timing ??= await chooseTimingPath(this.options.tgMode ?? "decode");
+    return this.timing;
+  }
+
   async env(): Promise<Partial<Env>> {
     const llama = await this.get();
     const names = llama.gpu ? await llama.getGpuDeviceNames() : [];
@@ -42,15 +70,41 @@ export class LlamaExecutor implements Executor {
       llamaCppRelease: llama.llamaCppRelease.release,
       backend: llama.gpu || "cpu",
       gpus: names.map((name) => ({ name, uuid: null, driver: null, vramBytes: vram?.total ?? null })),
+      timing: (await this.timingChoice()).identity,
     };
   }
 
   async load(path: string, gpuLayers: number | "max"): Promise<LoadedModel> {
     const llama = await this.get();
-    const model = await llama.loadModel({ modelPath: path, gpuLayers: llama.gpu ? gpuLayers : 0 });
+    const timing = await this.timingChoice();
+    const onGpu = llama.gpu !== false;
+    if (!timing.api) {
+      const model = await llama.loadModel({ modelPath: path, gpuLayers: onGpu ? gpuLayers : 0 });
+      return {
+        dispose: () => model.dispose(),
+        createContext: (cfg) => createLlamaBenchContext(llama, model, cfg, timing.identity),
+      };
+    }
+    const api = timing.api;
+    const native = CApiModel.load(api, path, gpuLayers, onGpu);
+    const kvType = await kvTypeResolver();
+    // tgMode app in a C-API worker (not produced by one suite, whose tgMode is one value): node-llama-cpp's
+    // own model, loaded the first time it is needed
+    let app: LlamaModel | undefined;
+    const appIdentity = { ...timing.identity, path: "evaluate" as const, threadpool: "per-decode" as const };
     return {
-      dispose: () => model.dispose(),
-      createContext: (cfg) => createLlamaBenchContext(llama, model, cfg),
+      dispose: async () => {
+        native.dispose();
+        await app?.dispose();
+      },
+      createContext: async (cfg): Promise<BenchContext> => {
+        if (cfg.tgMode === "decode") {
+          const threads = resolveThreads(cfg.threads, "c-api", onGpu, llama.cpuMathCores);
+          return native.createContext(cfg, { threads, kvType, llama });
+        }
+        app ??= await llama.loadModel({ modelPath: path, gpuLayers: onGpu ? gpuLayers : 0 });
+        return createLlamaBenchContext(llama, app, cfg, appIdentity);
+      },
     };
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * One llama_batch allocated by llama.cpp (llama_batch_init) and written in place through views of its arrays,
+ * so a generation step costs no allocation. Positions are left to llama_decode (pos = NULL), which places each
+ * sequence's tokens after what that sequence holds, exactly as llama_batch_get_one does for llama-bench.
+ */
+import type { BatchItem } from "../nativeBatch.js";
+import type { Batch, LlamaCApi, NativePointer } from "./llamaCApi.js";
+
+export class CApiBatch {
+  private readonly allocated: Batch;
+  private readonly token: Int32Array;
+  private readonly nSeqId: Int32Array;
+  private readonly seqId: Int32Array[];
+  private readonly logits: Int8Array;
+  /** the struct handed to llama_decode, rewritten for each call */
+  private readonly call: Batch;
+
+  constructor(
+    private readonly api: LlamaCApi,
+    readonly capacity: number,
+  ) {
+    const { koffi } = api;
+    this.allocated = api.batchInit(capacity, 1);
+    const view = (ptr: NativePointer | null, bytes: number): ArrayBuffer => koffi.view(ptr, bytes);
+    this.token = new Int32Array(view(this.allocated.token, capacity * 4));
+    this.nSeqId = new Int32Array(view(this.allocated.n_seq_id, capacity * 4));
+    this.logits = new Int8Array(view(this.allocated.logits, capacity));
+    const cells = koffi.decode(this.allocated.seq_id, "void *", capacity) as NativePointer[];
+    this.seqId = cells.map((cell) => new Int32Array(view(cell, 4)));
+    this.call = { ...this.allocated, pos: null };
+  }
+
+  /** Sequence 0's tokens with only the last one's logits: what llama_batch_get_one gives llama-bench. */
+  single(tokens: ArrayLike<number>): Batch {
+    this.token.set(tokens);
+    const call = this.call;
+    call.n_tokens = tokens.length;
+    call.n_seq_id = null;
+    call.seq_id = null;
+    call.logits = null;
+    return call;
+  }
+
+  /** Several sequences' tokens in one batch; each item's last token gets logits where it asks. */
+  multi(items: BatchItem[]): Batch {
+    let n = 0;
+    for (const item of items) {
+      for (let i = 0; i < item.tokens.length; i++, n++) {
+        this.token[n] = item.tokens[i]!;
+        this.nSeqId[n] = 1;
+        this.seqId[n]![0] = item.seq;
+        this.logits[n] = item.logitLast && i === item.tokens.length - 1 ? 1 : 0;
+      }
+    }
+    const call = this.call;
+    call.n_tokens = n;
+    call.n_seq_id = this.allocated.n_seq_id;
+    call.seq_id = this.allocated.seq_id;
+    call.logits = this.allocated.logits;
+    return call;
+  }
+
+  free(): void {
+    this.api.batchFree(this.allocated);
+  }
+}
