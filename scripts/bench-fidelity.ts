@@ -10,6 +10,7 @@
  * busy the machine was with other work while it ran (numbers taken under load are worthless).
  *
  * Options: --threads 1,2  --repeats 3  --reps 5  --models small,wide  --paths c-api,native-batch,app
+ *          --moebench-env KEY=VALUE (extra environment for the moebench side only, e.g. an LD_PRELOAD experiment)
  *          --json out.json
  * Target (issue 21): tg and pp ratios within 0.98–1.02 and overhead ≤ 10 µs/token on the c-api path.
  */
@@ -38,6 +39,8 @@ const PATHS = ["c-api", "native-batch", "app"] as const;
 type Path = (typeof PATHS)[number];
 const paths = opt("--paths", "c-api").split(",") as Path[];
 for (const p of paths) if (!PATHS.includes(p)) throw new Error(`--paths: unknown path ${p} (${PATHS.join(", ")})`);
+const moebenchEnv = opt("--moebench-env", "");
+const extraEnv = moebenchEnv ? { [moebenchEnv.split("=")[0]!]: moebenchEnv.slice(moebenchEnv.indexOf("=") + 1) } : {};
 
 // ------------------------------------------------------------------ how busy the machine is with other work
 
@@ -163,7 +166,8 @@ function moebench(model: Model, threads: number, path: Path): Rates {
     ].join("\n"),
   );
   const out = join(work, `o-${model.label}-${threads}-${path}-${Date.now()}`);
-  const env = { ...process.env, CI: "1", MOEBENCH_TIMING_PATH: path === "native-batch" ? "native-batch" : "" };
+  const timingPath = path === "native-batch" ? "native-batch" : "";
+  const env = { ...process.env, CI: "1", MOEBENCH_TIMING_PATH: timingPath, ...extraEnv };
   const run = spawnSync(process.execPath, [cli, "run", suite, "--out", out], { encoding: "utf8", env });
   if (run.status !== 0) throw new Error(`moebench run failed: ${run.stderr}`);
   const records = readJsonl(join(out, "results.jsonl"));
@@ -212,7 +216,7 @@ function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[]): (
   const loads = pairs.flatMap((p) => [p.loadBefore, p.loadAfter]);
   return [
     model.label,
-    path,
+    moebenchEnv ? `${path} (${moebenchEnv})` : path,
     threads,
     median(pairs.map((p) => p.llamaBench.pp)).toFixed(1),
     median(pairs.map((p) => p.moebench.pp)).toFixed(1),
