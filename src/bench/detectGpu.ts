@@ -69,6 +69,8 @@ async function probe(requested: string): Promise<ReportedDevices | { error: stri
       gpu: requested === "auto" ? "auto" : (requested as GpuKind),
       build: "never",
       logLevel: LlamaLogLevel.error,
+      // its "prebuilt binary is not compatible" notice: our one line says it
+      progressLogs: false,
     });
     try {
       if (!llama.gpu) return { gpu: false, names: [], vramBytes: null };

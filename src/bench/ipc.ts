@@ -43,8 +43,9 @@ export interface LoadEvents {
 }
 
 /**
- * Written to the worker's stderr just before it reports a failure: stderr and the IPC channel are separate
- * pipes, so the parent waits for this line to know it has every line llama.cpp printed before the failure.
+ * Written on its own line to the worker's stderr just before it sends `started`, `failed` or `loadFailed`:
+ * stderr and the IPC channel are separate pipes, so the parent cuts stderr at these marks to know which
+ * lines llama.cpp printed for which instance (stderrSegments.ts).
  */
 export const STDERR_MARK = "@@moebench-worker-failed@@";
 

@@ -60,11 +60,11 @@ export function watchMemory(pid: number, everyMs = 250): { evidence: () => Memor
   };
 }
 
-/** Was memory exhausted? Peak RSS ≥ 90% of the limit, or under 2% of the machine's memory left. */
+/** Was memory exhausted? Peak RSS ≥ 90% of the limit, or under 2% of the limit left available. */
 export function memoryExhausted(e: MemoryEvidence): string | null {
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   if (e.peakRssBytes !== null && e.peakRssBytes >= 0.9 * e.limitBytes)
     return `peak RSS ${gib(e.peakRssBytes)} of a ${gib(e.limitBytes)} limit`;
-  if (e.minAvailableBytes < 0.02 * totalmem()) return `the machine had ${gib(e.minAvailableBytes)} left`;
+  if (e.minAvailableBytes < 0.02 * e.limitBytes) return `the machine had ${gib(e.minAvailableBytes)} left`;
   return null;
 }

@@ -19,8 +19,8 @@ import {
 } from "./ipc.js";
 import { runTasks } from "./tasks.js";
 
-/** A failure: first the stderr mark (after everything llama.cpp printed), then the message. */
-async function sendFailure(m: Extract<WorkerToParent, { type: "failed" | "loadFailed" }>): Promise<void> {
+/** A marked message: first the stderr mark (after everything llama.cpp printed so far), then the message. */
+async function sendMarked(m: Extract<WorkerToParent, { type: "started" | "failed" | "loadFailed" }>): Promise<void> {
   await new Promise<void>((resolve) => process.stderr.write(`\n${STDERR_MARK}\n`, () => resolve()));
   await send(m);
 }
@@ -137,7 +137,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
   try {
     model = await load(executor, o, first);
   } catch (e) {
-    await sendFailure({ type: "loadFailed", message: messageOf(e) });
+    await sendMarked({ type: "loadFailed", message: messageOf(e) });
     return;
   }
   const energy = await nvmlEnergy(o);
@@ -145,7 +145,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
   let ctx: BenchContext | undefined;
   let ctxKey = "";
   for (const inst of msg.instances) {
-    await send({ type: "started", key: inst.key });
+    await sendMarked({ type: "started", key: inst.key });
     const cfg = contextConfig(inst);
     const key = JSON.stringify(cfg);
     try {
@@ -158,7 +158,7 @@ async function run(msg: Extract<ParentToWorker, { type: "run" }>): Promise<void>
       }
       await send({ type: "result", key: inst.key, result: await measureInstance(ctx, inst, o, energy) });
     } catch (e) {
-      await sendFailure({ type: "failed", key: inst.key, message: messageOf(e) });
+      await sendMarked({ type: "failed", key: inst.key, message: messageOf(e) });
       await ctx?.dispose().catch(() => undefined);
       ctx = undefined;
       ctxKey = "";

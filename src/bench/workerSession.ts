@@ -11,8 +11,9 @@ import type { Env } from "../results/schema.js";
 import type { InstanceEvents } from "../telemetry/instanceTelemetry.js";
 import { epochNow } from "../util/time.js";
 import { type Death, classifyDeath, type DeathFacts } from "./classifyDeath.js";
-import { type InstanceResult, type LoadEvents, STDERR_MARK, type WorkerOptions, type WorkerToParent } from "./ipc.js";
+import type { InstanceResult, LoadEvents, WorkerOptions, WorkerToParent } from "./ipc.js";
 import { watchMemory } from "./memoryWatch.js";
+import { StderrSegments } from "./stderrSegments.js";
 
 export type SessionEvent =
   | { type: "loaded"; env: Partial<Env>; loadMs: number }
@@ -35,8 +36,7 @@ export interface SessionOptions {
 }
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), "worker.js");
-const STDERR_KEEP = 16_000;
-/** how long to wait for a failing worker's stderr to catch up with its failure message */
+/** how long to wait for a worker's stderr to catch up with a message it marked */
 const STDERR_WAIT_MS = 2000;
 
 /** A minimal async queue: producers push, the generator awaits. */
@@ -70,7 +70,7 @@ function queue<T>(): { push: (item: T) => void; end: () => void; items: () => As
 
 /** What the parent knows about the worker as it runs. */
 class SessionState {
-  stderr = "";
+  readonly stderr = new StderrSegments();
   loaded = false;
   loadEvents: Partial<LoadEvents> = {};
   current: string | undefined;
@@ -78,37 +78,6 @@ class SessionState {
   contextCreated: number | undefined;
   timedOut = false;
   done = false;
-  /** stderr marks seen / consumed (one per failure the worker reported) */
-  marks = 0;
-  private consumed = 0;
-  private closed = false;
-  private waiters: (() => void)[] = [];
-
-  /** Resolve when the next failure's stderr mark has arrived (or the worker is gone, or after `ms`). */
-  awaitMark(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.marks > this.consumed || this.closed) {
-          if (this.marks > this.consumed) this.consumed++;
-          clearTimeout(timer);
-          resolve();
-        } else this.waiters.push(check);
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== check);
-        resolve();
-      }, ms);
-      check();
-    });
-  }
-
-  /** a mark arrived (or, with `closed`, the worker's stderr ended): let waiters look again */
-  wakeMarks(closed = false): void {
-    if (closed) this.closed = true;
-    const waiting = this.waiters;
-    this.waiters = [];
-    for (const w of waiting) w();
-  }
 
   during(): DeathFacts["during"] {
     if (!this.loaded) return "load";
@@ -117,7 +86,11 @@ class SessionState {
 }
 
 /** Map one worker message to the session's events, updating what the parent knows. */
-function onMessage(m: WorkerToParent, st: SessionState, child: ChildProcess, rearm: () => void): SessionEvent[] {
+function onMessage(
+  m: WorkerToParent,
+  st: SessionState,
+  ctx: { child: ChildProcess; rearm: () => void; stderr: string },
+): SessionEvent[] {
   switch (m.type) {
     case "env":
       st.loaded = true;
@@ -125,15 +98,14 @@ function onMessage(m: WorkerToParent, st: SessionState, child: ChildProcess, rea
       return [{ type: "loaded", env: m.env, loadMs: m.loadMs }];
     case "loadFailed":
       st.done = true;
-      return [{ type: "loadFailed", message: m.message, stderr: st.stderr }];
+      return [{ type: "loadFailed", message: m.message, stderr: ctx.stderr }];
     case "contextCreated":
       st.contextCreated = m.t;
       return [];
     case "started":
       st.current = m.key;
       st.instanceStart = epochNow();
-      st.stderr = "";
-      rearm();
+      ctx.rearm();
       return [{ type: "started", key: m.key }];
     case "progress":
       return [{ type: "progress", key: m.key, phase: m.phase, tokPerSec: m.tokPerSec }];
@@ -141,7 +113,7 @@ function onMessage(m: WorkerToParent, st: SessionState, child: ChildProcess, rea
       st.current = undefined;
       const events: InstanceEvents = {
         ...st.loadEvents,
-        pid: child.pid,
+        pid: ctx.child.pid,
         contextCreated: st.contextCreated,
         start: st.instanceStart,
         end: epochNow(),
@@ -150,7 +122,7 @@ function onMessage(m: WorkerToParent, st: SessionState, child: ChildProcess, rea
     }
     case "failed":
       st.current = undefined;
-      return [{ type: "failed", key: m.key, message: m.message, stderr: st.stderr }];
+      return [{ type: "failed", key: m.key, message: m.message, stderr: ctx.stderr }];
     case "done":
       st.done = true;
       return [{ type: "done" }];
@@ -182,30 +154,27 @@ export async function* workerSession(
     if (session.verbose) process.stderr.write(d);
   });
   child.stderr?.on("data", (d: Buffer) => {
-    const text = d.toString();
-    const marks = text.split(STDERR_MARK).length - 1;
-    st.stderr = (st.stderr + text.replaceAll(`\n${STDERR_MARK}\n`, "").replaceAll(STDERR_MARK, "")).slice(-STDERR_KEEP);
-    st.marks += marks;
-    if (marks) st.wakeMarks();
-    if (session.verbose) process.stderr.write(text.replaceAll(`${STDERR_MARK}\n`, ""));
+    const shown = st.stderr.feed(d.toString());
+    if (session.verbose) process.stderr.write(shown);
   });
-  // messages are handled in order; a failure first waits for the stderr that explains it
+  // messages are handled in order; those the worker marked on stderr take their stderr segment first
   let handled = Promise.resolve();
   child.on("message", (m: WorkerToParent) => {
     handled = handled.then(async () => {
-      if (m.type === "failed" || m.type === "loadFailed") await st.awaitMark(STDERR_WAIT_MS);
-      for (const e of onMessage(m, st, child, arm)) events.push(e);
+      const marked = m.type === "started" || m.type === "failed" || m.type === "loadFailed";
+      const stderr = marked ? await st.stderr.next(STDERR_WAIT_MS) : "";
+      for (const e of onMessage(m, st, { child, rearm: arm, stderr })) events.push(e);
     });
   });
   child.on("error", (e) => {
-    st.stderr += `\n${e.message}`;
+    st.stderr.feed(`\n${e.message}\n`);
   });
   // "close": the process has exited and its stdio is drained (all of stderr is in)
   child.on("close", async (code, signal) => {
     clearTimeout(timer);
     memory?.stop();
     session.signal.removeEventListener("abort", kill);
-    st.wakeMarks(true);
+    st.stderr.close();
     await handled;
     if (!st.done) {
       const death = classifyDeath({
@@ -214,11 +183,11 @@ export async function* workerSession(
         timeoutSec: session.timeoutSec,
         code,
         signal,
-        stderr: st.stderr,
+        stderr: st.stderr.current,
         memory: memory?.evidence() ?? null,
         during: st.during(),
       });
-      events.push({ type: "died", death, key: st.current, during: st.during(), stderr: st.stderr });
+      events.push({ type: "died", death, key: st.current, during: st.during(), stderr: st.stderr.current });
     }
     events.end();
   });

@@ -25,9 +25,11 @@ export function outcomeOf(records: readonly Pick<ResultRecord, "status">[]): Out
   return { ok, failed: records.length - ok, byStatus };
 }
 
-/** "12 ok, 3 failed (oom 2, error 1)" */
+/** "12 ok, 3 failed (oom 2, error 1)": the most frequent failure first */
 export function outcomeLine(o: Outcome): string {
-  const parts = FAILED.filter((s) => o.byStatus[s]).map((s) => `${s} ${o.byStatus[s]}`);
+  const count = (s: FailedStatus): number => o.byStatus[s] ?? 0;
+  const seen = FAILED.filter((s) => count(s) > 0).sort((a, b) => count(b) - count(a));
+  const parts = seen.map((s) => `${s} ${count(s)}`);
   return `${o.ok} ok, ${o.failed} failed${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 

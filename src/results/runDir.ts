@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { MoebenchError } from "../util/errors.js";
-import { withFs } from "../util/fsErrors.js";
+import { fsError, withFs } from "../util/fsErrors.js";
 import { repairResults } from "./jsonl.js";
 import { lockRunDir, type RunLock } from "./runLock.js";
 import type { ResultRecord } from "./schema.js";
@@ -65,6 +65,8 @@ export function openRunDir(dir: string, resume: boolean, note: (line: string) =>
   const resultsPath = join(dir, RESULTS_FILE);
   const lock = lockRunDir(dir);
   try {
+    if (existsSync(resultsPath) && !statSync(resultsPath).isFile())
+      throw fsError(Object.assign(new Error("EISDIR"), { code: "EISDIR" }), resultsPath, "write");
     // a folder whose run recorded nothing (a preflight failed, a Ctrl-C during the first load) is reused
     const holdsRun = existsSync(resultsPath) && statSync(resultsPath).size > 0;
     if (holdsRun && !resume)
