@@ -7,9 +7,7 @@
 import { modelFacts } from "../gguf/modelFacts.js";
 import { readGguf } from "../gguf/read.js";
 import { type Planned, planSuite } from "../plan/planSuite.js";
-import { readFileSync } from "node:fs";
 import { MoebenchError } from "../util/errors.js";
-import { withFs } from "../util/fsErrors.js";
 import { fmtBytes } from "../util/units.js";
 import { type Device, detectDevice } from "./detectGpu.js";
 
@@ -68,8 +66,6 @@ function describe(o: PlanOptions, device: Device): string {
 }
 
 export async function planForMachine(file: string, o: PlanOptions): Promise<MachinePlan> {
-  // a folder or an unreadable file as the suite: one line naming it
-  withFs(file, "read the suite", () => readFileSync(file, "utf8"));
   const cpuPlan = await planSuite(file, { gpu: false, filter: o.filter, executor: o.executor });
   const requested = o.executor === "mock" ? "mock" : (o.backend ?? cpuPlan.suite.backend);
   // an external llama-bench picks its own device; node-llama-cpp is not asked
