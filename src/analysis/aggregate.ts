@@ -1,21 +1,30 @@
 /** Per-instance aggregates computed from the stored samples (pure). Failed instances stay failures. */
 import type { Phase, ResultRecord } from "../results/schema.js";
 import { summarize, tokPerSec, type Summary } from "../util/stats.js";
+import { netJoules } from "../telemetry/energy.js";
+import { identityOf, type Identity } from "./identity.js";
+
+export interface TokPerJoule {
+  gross: number;
+  /** net of the loaded-idle baseline; null without a baseline or when the net energy is not positive */
+  net: number | null;
+}
 
 export interface AggRow {
   record: ResultRecord;
-  key: string;
+  runId: string;
+  identity: Identity;
   model: string;
   quant: string;
   testId: string;
   status: ResultRecord["status"];
-  /** tok/s over repetitions */
+  /** tok/s over repetitions: mean (95% CI) */
   pp: Summary | null;
   tg: Summary | null;
   parallelTg: Summary | null;
   /** tokens per joule (gross, and net of the loaded-idle baseline) */
-  ppTokPerJ: { gross: number; net: number | null } | null;
-  tgTokPerJ: { gross: number; net: number | null } | null;
+  ppTokPerJ: TokPerJoule | null;
+  tgTokPerJ: TokPerJoule | null;
   /** mean watts while generating */
   tgWatts: number | null;
 }
@@ -29,58 +38,70 @@ export function rate(p: Phase | null | undefined): Summary | null {
   return p.noisy && !s.noisy ? { ...s, noisy: true } : s;
 }
 
-/** Tokens per joule over all measured repetitions with an energy figure. */
-export function tokPerJoule(
-  p: Phase | null,
-  idleW: number | null | undefined,
-): { gross: number; net: number | null } | null {
-  if (p?.energyPass?.joules) {
-    const secs = p.energyPass.windowsEpochMs.reduce((s, [a, b]) => s + (b - a) / 1000, 0);
-    const j = p.energyPass.joules;
-    const net = idleW != null ? j - idleW * secs : null;
-    return { gross: p.energyPass.tokens / j, net: net !== null && net > 0 ? p.energyPass.tokens / net : null };
+function perJoule(tokens: number, joules: number, seconds: number, idleW: number | null | undefined): TokPerJoule {
+  const net = netJoules(joules, idleW, seconds);
+  return { gross: tokens / joules, net: net !== null && net > 0 ? tokens / net : null };
+}
+
+/**
+ * Tokens per joule. Where the phase had an energy pass (repetitions under 1 s, repeated back to back for the
+ * energy figure), its tokens and joules; otherwise the measured repetitions that have an energy figure.
+ */
+export function tokPerJoule(p: Phase | null | undefined, idleW: number | null | undefined): TokPerJoule | null {
+  const pass = p?.energyPass;
+  if (pass?.joules) {
+    const seconds = pass.windowsEpochMs.reduce((s, [a, b]) => s + (b - a) / 1000, 0);
+    return perJoule(pass.tokens, pass.joules, seconds, idleW);
   }
   if (!p?.joules?.length) return null;
-  let tok = 0,
-    j = 0,
-    s = 0;
-  p.joules.forEach((x, i) => {
-    if (x === null || x === undefined) return;
-    tok += p.tokens;
-    j += x;
-    s += (p.samplesMs[i] ?? 0) / 1000;
+  let tokens = 0;
+  let joules = 0;
+  let seconds = 0;
+  p.joules.forEach((j, i) => {
+    if (j === null || j === undefined) return;
+    tokens += p.tokens;
+    joules += j;
+    seconds += (p.samplesMs[i] ?? 0) / 1000;
   });
-  if (j <= 0) return null;
-  const net = idleW != null ? j - idleW * s : null;
-  return { gross: tok / j, net: net !== null && net > 0 ? tok / net : null };
+  return joules > 0 ? perJoule(tokens, joules, seconds, idleW) : null;
 }
 
-export function meanWatts(p: Phase | null): number | null {
+/** Mean power over the repetitions with an energy figure (joules ÷ their seconds). */
+export function meanWatts(p: Phase | null | undefined): number | null {
   if (!p?.joules?.length) return null;
-  let j = 0,
-    s = 0;
-  p.joules.forEach((x, i) => {
-    if (x != null) {
-      j += x;
-      s += (p.samplesMs[i] ?? 0) / 1000;
-    }
+  let joules = 0;
+  let seconds = 0;
+  p.joules.forEach((j, i) => {
+    if (j === null || j === undefined) return;
+    joules += j;
+    seconds += (p.samplesMs[i] ?? 0) / 1000;
   });
-  return s > 0 ? j / s : null;
+  return seconds > 0 ? joules / seconds : null;
 }
 
-export function aggregate(records: readonly ResultRecord[]): AggRow[] {
-  return records.map((r) => ({
+export function aggregateOne(r: ResultRecord): AggRow {
+  const ok = r.status === "ok";
+  const gen = r.tg ?? r.parallelTg;
+  return {
     record: r,
-    key: r.key,
+    runId: r.runId,
+    identity: identityOf(r),
     model: r.model.label,
     quant: r.model.quant ?? r.model.fileType ?? "?",
     testId: r.testId,
     status: r.status,
-    pp: r.status === "ok" ? rate(r.pp) : null,
-    tg: r.status === "ok" ? rate(r.tg) : null,
-    parallelTg: r.status === "ok" ? rate(r.parallelTg) : null,
-    ppTokPerJ: tokPerJoule(r.pp, r.telemetry.idleWatts),
-    tgTokPerJ: tokPerJoule(r.tg ?? r.parallelTg, r.telemetry.idleWatts),
-    tgWatts: meanWatts(r.tg ?? r.parallelTg),
-  }));
+    pp: ok ? rate(r.pp) : null,
+    tg: ok ? rate(r.tg) : null,
+    parallelTg: ok ? rate(r.parallelTg) : null,
+    ppTokPerJ: ok ? tokPerJoule(r.pp, r.telemetry.idleWatts) : null,
+    tgTokPerJ: ok ? tokPerJoule(gen, r.telemetry.idleWatts) : null,
+    tgWatts: ok ? meanWatts(gen) : null,
+  };
 }
+
+export function aggregate(records: readonly ResultRecord[]): AggRow[] {
+  return records.map(aggregateOne);
+}
+
+/** The generation figure of a row: tg, or the aggregate of parallel sequences. */
+export const genRate = (r: AggRow): Summary | null => r.tg ?? r.parallelTg;

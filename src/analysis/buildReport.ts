@@ -1,142 +1,197 @@
 /** Everything a report shows, computed from records (pure; exporters only format it). */
 import type { ResultRecord } from "../results/schema.js";
 import { aggregate, type AggRow } from "./aggregate.js";
+import { checkClaims, type ClaimCheck } from "./claims.js";
+import { cost, NO_COST, type Cost } from "./efficiency.js";
+import { identityKey, type Identity } from "./identity.js";
+import { moeDensePairs, type MoePair } from "./moeVsDense.js";
 import {
-  quantMatrix,
+  CONFIG_FIELDS,
   familyOf,
+  fitEstimate,
+  quantMatrices,
   quantRank,
-  type ModelFileFacts,
-  type QuantMatrixRow,
+  QUANT_ORDER,
   type QualityByPath,
+  type QuantMatrix,
+  type ReportFacts,
 } from "./quantMatrix.js";
-import { cost, type Cost } from "./efficiency.js";
-import { gpuPrice } from "../data/gpuPrices.js";
+import { runInfos, type PriceOptions, type RunInfo } from "./runInfo.js";
+import type { Summary } from "../util/stats.js";
 
-export interface ReportOptions {
+export interface ReportOptions extends PriceOptions {
   kwhPriceUsd: number;
   lifetimeHours: number;
-  gpuPriceUsd?: number;
   cardVramGiB: number;
   cardName: string;
 }
 
-export interface MoeRow {
+/** One model file of one run in one configuration: its plain pp and tg, energy and cost. */
+export interface ModelRow {
+  runId: string;
   model: string;
   arch: string;
   quant: string;
   params: number | null;
   activeParams: number | null;
   isMoe: boolean;
-  pp: AggRow["pp"];
-  tg: AggRow["tg"];
+  config: Identity;
+  pp: Summary | null;
+  tg: Summary | null;
   tokPerJ: number | null;
   cost: Cost;
-  gpu: string | null;
+}
+
+/** Stacked VRAM estimate (GiB) of one model against context, for the VRAM chart. */
+export interface VramPoint {
+  model: string;
+  ctx: number;
+  part: "weights" | "KV cache + state" | "compute buffer";
+  gib: number;
 }
 
 export interface Report {
-  runs: { runId: string; suite: string; env: ResultRecord["env"]; records: number; failed: number }[];
+  runs: RunInfo[];
+  multiRun: boolean;
   rows: AggRow[];
-  /** fullScaleOf: VRAM columns are the full-size model's estimates, speeds were measured at this scale */
-  quantMatrices: { family: string; rows: QuantMatrixRow[]; fullScaleOf?: string }[];
-  moeVsDense: MoeRow[];
+  /** cost of each row's generation figure (parallel to rows; NO_COST where nothing is priced) */
+  rowCosts: Cost[];
+  models: ModelRow[];
+  pairs: MoePair[];
+  claims: { runId: string; checks: ClaimCheck[] }[];
+  quantMatrices: QuantMatrix[];
+  vram: { points: VramPoint[]; kv: string; fa: boolean } | null;
   anySynthetic: boolean;
   anyTelemetry: boolean;
+  mock: boolean;
   warnings: string[];
   options: ReportOptions;
-  gpuName: string | null;
-  priceNote: string | null;
 }
 
 const isPlain = (r: AggRow, test: "pp" | "tg"): boolean => {
   const p = r.record.params;
-  return p.depth === 0 && p.parallel === 1 && (test === "pp" ? p.pp > 0 && p.tg === 0 : p.tg > 0 && p.pp === 0);
+  if (p.depth !== 0 || p.parallel !== 1) return false;
+  return test === "pp" ? p.pp > 0 && p.tg === 0 : p.tg > 0 && p.pp === 0;
 };
+
+function costOf(tg: Summary | null, tokPerJ: number | null, run: RunInfo | undefined, o: ReportOptions): Cost {
+  if (!tg) return NO_COST;
+  const pricing = run?.pricing ?? null;
+  return cost({
+    tokPerSec: tg.mean,
+    tokPerJoule: tokPerJ,
+    pricing,
+    kwhPriceUsd: o.kwhPriceUsd,
+    lifetimeHours: o.lifetimeHours,
+  });
+}
+
+function modelRows(rows: readonly AggRow[], runs: readonly RunInfo[], o: ReportOptions): ModelRow[] {
+  const groups = new Map<string, AggRow[]>();
+  for (const r of rows) {
+    const k = `${r.runId}|${r.record.model.ref}|${identityKey(r.identity, CONFIG_FIELDS)}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const out: ModelRow[] = [];
+  for (const rs of groups.values()) {
+    const first = rs[0]!;
+    const m = first.record.model;
+    const pp = rs.find((r) => r.status === "ok" && isPlain(r, "pp") && r.pp)?.pp ?? null;
+    const tgRow = rs.find((r) => r.status === "ok" && isPlain(r, "tg") && r.tg);
+    const tg = tgRow?.tg ?? null;
+    const tokPerJ = tgRow?.tgTokPerJ?.gross ?? null;
+    const c = costOf(
+      tg,
+      tokPerJ,
+      runs.find((x) => x.runId === first.runId),
+      o,
+    );
+    out.push({
+      runId: first.runId,
+      model: m.label,
+      arch: m.arch ?? "?",
+      quant: first.quant,
+      params: m.params,
+      activeParams: m.activeParams,
+      isMoe: !!m.isMoe,
+      config: (tgRow ?? first).identity,
+      pp,
+      tg,
+      tokPerJ,
+      cost: c,
+    });
+  }
+  return out.sort(
+    (a, b) =>
+      a.runId.localeCompare(b.runId) ||
+      Number(b.isMoe) - Number(a.isMoe) ||
+      quantRank(a.quant) - quantRank(b.quant) ||
+      a.model.localeCompare(b.model),
+  );
+}
+
+/** Per model family, the quant closest to Q4_K_M: weights + KV + compute from fit at 4k…32k. */
+function vramSeries(rows: readonly AggRow[], facts: ReadonlyMap<string, ReportFacts>): Report["vram"] {
+  const target = QUANT_ORDER.indexOf("Q4_K_M");
+  const pick = new Map<string, AggRow>();
+  for (const r of rows) {
+    if (!facts.has(r.record.model.ref)) continue;
+    const fam = familyOf(r);
+    const cur = pick.get(fam);
+    if (!cur || Math.abs(quantRank(r.quant) - target) < Math.abs(quantRank(cur.quant) - target)) pick.set(fam, r);
+  }
+  if (!pick.size) return null;
+  const first = [...pick.values()][0]!.record.params;
+  const kv = first.kvK === first.kvV ? first.kvK : "f16";
+  const fa = first.flashAttention;
+  const points: VramPoint[] = [];
+  const GiB = 1024 ** 3;
+  for (const [fam, r] of pick) {
+    const f = facts.get(r.record.model.ref)!;
+    const label = `${f.fullScaleOf ? `${fam.replace(/ \(\w+\)$/, "")} (full size)` : fam} ${r.quant}`;
+    for (const ctx of [4096, 8192, 16384, 32768]) {
+      const e = fitEstimate(f, { ctx, kvK: kv, kvV: kv, flashAttention: fa, batch: r.record.params.batch });
+      if (!e) continue;
+      points.push({ model: label, ctx, part: "weights", gib: e.weights / GiB });
+      points.push({ model: label, ctx, part: "KV cache + state", gib: e.kvAndState / GiB });
+      points.push({ model: label, ctx, part: "compute buffer", gib: e.compute / GiB });
+    }
+  }
+  return { points, kv, fa };
+}
 
 export function buildReport(
   records: readonly ResultRecord[],
-  facts: ReadonlyMap<string, ModelFileFacts>,
+  facts: ReadonlyMap<string, ReportFacts>,
   o: ReportOptions,
   qualityByPath: QualityByPath = new Map(),
 ): Report {
   const rows = aggregate(records);
-  const runs = [...new Set(records.map((r) => r.runId))].map((id) => {
-    const rs = records.filter((r) => r.runId === id);
-    return {
-      runId: id,
-      suite: rs[0]!.suite,
-      env: rs[0]!.env,
-      records: rs.length,
-      failed: rs.filter((r) => r.status !== "ok").length,
-    };
-  });
-  const families = new Map<string, AggRow[]>();
-  for (const r of rows) families.set(familyOf(r), [...(families.get(familyOf(r)) ?? []), r]);
-  const quantMatrices = [...families.entries()]
-    .filter(([, rs]) => new Set(rs.map((r) => r.quant)).size >= 2)
-    .map(([family, rs]) => ({
-      family,
-      rows: quantMatrix(rs, facts, qualityByPath),
-      fullScaleOf: facts.get(rs[0]!.record.model.ref)?.fullScaleOf,
-    }));
-  const gpuName = records.map((r) => r.telemetry.gpu?.name ?? r.env.gpus[0]?.name).find(Boolean) ?? null;
-  const price = o.gpuPriceUsd ?? gpuPrice(gpuName)?.usd ?? null;
-  const p = gpuPrice(gpuName);
-  const priceNote = o.gpuPriceUsd
-    ? `GPU price $${o.gpuPriceUsd} (given)`
-    : p
-      ? `${p.name}: $${p.usd} (${p.kind}, ${p.date}; ${p.source})`
-      : gpuName
-        ? `no price known for ${gpuName}: pass --gpu-price`
-        : null;
-  // MoE vs dense: one row per model file, from its plain pp and tg instances
-  const byModel = new Map<string, AggRow[]>();
-  for (const r of rows) byModel.set(r.record.model.ref, [...(byModel.get(r.record.model.ref) ?? []), r]);
-  const moeVsDense: MoeRow[] = [...byModel.values()]
-    .map((rs) => {
-      const m = rs[0]!.record.model;
-      const pp = rs.find((r) => r.status === "ok" && isPlain(r, "pp") && r.pp)?.pp ?? null;
-      const tgRow = rs.find((r) => r.status === "ok" && isPlain(r, "tg") && r.tg);
-      const tg = tgRow?.tg ?? null;
-      const tokPerJ = tgRow?.tgTokPerJ?.gross ?? null;
-      return {
-        model: m.label,
-        arch: m.arch ?? "?",
-        quant: rs[0]!.quant,
-        params: m.params,
-        activeParams: m.activeParams,
-        isMoe: !!m.isMoe,
-        pp,
-        tg,
-        tokPerJ,
-        cost: cost({
-          tokPerSec: tg?.mean ?? 0,
-          tokPerJoule: tokPerJ,
-          gpuPriceUsd: price,
-          kwhPriceUsd: o.kwhPriceUsd,
-          lifetimeHours: o.lifetimeHours,
-        }),
-        gpu: gpuName,
-      };
-    })
-    .sort((a, b) =>
-      a.isMoe === b.isMoe
-        ? quantRank(a.quant) - quantRank(b.quant) || a.model.localeCompare(b.model)
-        : a.isMoe
-          ? -1
-          : 1,
-    );
+  const runs = runInfos(records, o);
+  const pairs = moeDensePairs(rows);
   const warnings = [...new Set(records.flatMap((r) => r.warnings))];
+  for (const run of runs) if (run.pricingNote) warnings.push(run.pricingNote);
   return {
     runs,
+    multiRun: runs.length > 1,
     rows,
-    quantMatrices,
-    moeVsDense,
-    options: o,
-    gpuName,
-    priceNote,
-    warnings,
-    anySynthetic: records.some((r) => r.model.synthetic),
+    rowCosts: rows.map((r) =>
+      costOf(
+        r.tg ?? r.parallelTg,
+        r.tgTokPerJ?.gross ?? null,
+        runs.find((x) => x.runId === r.runId),
+        o,
+      ),
+    ),
+    models: modelRows(rows, runs, o),
+    pairs,
+    claims: runs.map((run) => ({ runId: run.runId, checks: checkClaims(run, rows, pairs, facts) })),
+    quantMatrices: quantMatrices(rows, facts, qualityByPath),
+    vram: vramSeries(rows, facts),
+    anySynthetic: records.some((r) => r.model.synthetic !== null),
     anyTelemetry: records.some((r) => r.telemetry.status === "ok"),
+    mock: runs.some((r) => r.mock),
+    warnings,
+    options: o,
   };
 }

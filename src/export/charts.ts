@@ -1,8 +1,15 @@
-/** Vega-lite chart specs from a report (pure). A chart is produced only when its data exist. */
+/**
+ * Vega-lite chart specs from a report (pure). A chart is produced only when its data exist. Every chart's
+ * subtitle says what ran: device and threads, model scale, synthetic or not, MOCK where it was.
+ */
 import type { TopLevelSpec } from "vega-lite";
+import type { AggRow } from "../analysis/aggregate.js";
 import type { Report } from "../analysis/buildReport.js";
-import { quantRank, QUANT_ORDER } from "../analysis/quantMatrix.js";
-import { kvBytes, type KvFacts } from "../gguf/kvCache.js";
+import { configText, varyingFields, type IdentityField } from "../analysis/identity.js";
+import type { MoePair } from "../analysis/moeVsDense.js";
+import { familyOf, quantRank } from "../analysis/quantMatrix.js";
+import { MEAN_CI } from "./format.js";
+import { chartCaption } from "./reportText.js";
 
 export interface Chart {
   id: string;
@@ -10,122 +17,143 @@ export interface Chart {
   spec: TopLevelSpec;
 }
 
+const CONFIG: readonly IdentityField[] = [
+  "ctx",
+  "kv",
+  "fa",
+  "threads",
+  "ngl",
+  "batch",
+  "ubatch",
+  "tgMode",
+  "args",
+  "gpu",
+];
+
 const base = {
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-  width: 520,
+  width: 560,
   height: 300,
   config: {
     font: "DejaVu Sans",
     view: { stroke: null },
-    axis: { labelFontSize: 11, titleFontSize: 12 },
-    legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+    axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0 },
+    legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0, orient: "bottom", columns: 1 },
+    title: { anchor: "start", subtitleFontSize: 11, subtitleColor: "#555" },
   },
 } as const;
 
-export function charts(
-  r: Report,
-  facts: ReadonlyMap<string, KvFacts & { tensorBytes: number; fullScaleOf?: string }>,
-): Chart[] {
-  const out: Chart[] = [];
-  const ok = r.rows.filter((x) => x.status === "ok");
-  const family = (x: (typeof ok)[number]): string =>
-    x.record.model.synthetic
-      ? `${x.record.model.synthetic.preset}${x.record.model.synthetic.scale !== "full" ? ` (${x.record.model.synthetic.scale})` : ""}`
-      : x.model;
+const titled = (text: string, caption: string) => ({ title: { text, subtitle: caption } });
 
-  const tg = ok
-    .filter((x) => x.tg && x.record.params.depth === 0 && x.record.params.parallel === 1 && x.record.params.pp === 0)
-    .map((x) => ({ model: family(x), quant: x.quant, tps: x.tg!.mean, lo: x.tg!.ciLow, hi: x.tg!.ciHigh }));
-  if (tg.length) {
-    const quants = [...new Set(tg.map((d) => d.quant))].sort((a, b) => quantRank(a) - quantRank(b));
-    out.push({
-      id: "tg-by-quant",
-      title: "Generation speed by quant",
-      spec: {
-        ...base,
-        title: "Generation (tg) tok/s by quant",
-        data: { values: tg },
-        encoding: {
-          x: { field: "quant", type: "ordinal", sort: quants, title: "quant", axis: { labelAngle: 0 } },
-          y: { field: "tps", type: "quantitative", title: "tok/s, mean (95% CI)" },
-          color: { field: "model", type: "nominal", title: "model" },
-        },
-        layer: [
-          { mark: { type: "line", point: true } },
-          { mark: { type: "errorbar" }, encoding: { y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
-        ],
-      } as TopLevelSpec,
-    });
-  }
-  const pp = ok
-    .filter((x) => x.pp && x.record.params.depth === 0 && x.record.params.tg === 0)
-    .map((x) => ({ model: family(x), quant: x.quant, tps: x.pp!.mean }));
-  if (pp.length) {
-    const quants = [...new Set(pp.map((d) => d.quant))].sort((a, b) => quantRank(a) - quantRank(b));
-    out.push({
-      id: "pp-by-quant",
-      title: "Prefill speed by quant",
-      spec: {
-        ...base,
-        title: "Prefill (pp) tok/s by quant",
-        data: { values: pp },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "quant", type: "ordinal", sort: quants, axis: { labelAngle: 0 } },
-          y: { field: "tps", type: "quantitative", title: "tok/s, mean (95% CI)" },
-          color: { field: "model", type: "nominal" },
-        },
-      } as TopLevelSpec,
-    });
-  }
-  const depths = new Set(ok.map((x) => x.record.params.depth));
-  if (depths.size > 1) {
-    const d = ok
-      .filter((x) => x.record.params.parallel === 1)
-      .flatMap((x) => [
-        ...(x.pp ? [{ model: `${x.model}`, phase: "pp", depth: x.record.params.depth, tps: x.pp.mean }] : []),
-        ...(x.tg ? [{ model: `${x.model}`, phase: "tg", depth: x.record.params.depth, tps: x.tg.mean }] : []),
-      ]);
-    out.push({
-      id: "depth",
-      title: "Speed vs depth",
-      spec: {
-        ...base,
-        width: 260,
-        title: "tok/s vs context depth",
-        data: { values: d },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "depth", type: "quantitative", title: "depth (tokens already in context)" },
-          y: { field: "tps", type: "quantitative", title: "tok/s" },
-          color: { field: "model", type: "nominal" },
-          column: { field: "phase", type: "nominal", title: null },
-        },
-        resolve: { scale: { y: "independent" } },
-      } as TopLevelSpec,
-    });
-  }
-  const par = ok
-    .filter((x) => x.record.params.pp === 0 && x.record.params.depth === 0 && (x.parallelTg || x.tg))
-    .map((x) => ({ model: x.model, parallel: x.record.params.parallel, tps: (x.parallelTg ?? x.tg)!.mean }));
-  if (new Set(par.map((p) => p.parallel)).size > 1) {
-    out.push({
-      id: "parallel",
-      title: "Parallel-sequence scaling",
-      spec: {
-        ...base,
-        title: "Aggregate generation tok/s vs parallel sequences",
-        data: { values: par },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "parallel", type: "quantitative", title: "parallel sequences" },
-          y: { field: "tps", type: "quantitative", title: "aggregate tok/s" },
-          color: { field: "model", type: "nominal" },
-        },
-      } as TopLevelSpec,
-    });
-  }
-  const serving = r.rows
+/** Series name: model family, plus the run and the configuration where they vary among the points. */
+function seriesNamer(rows: readonly AggRow[], multiRun: boolean): (x: AggRow) => string {
+  const vary = varyingFields(
+    rows.map((r) => r.identity),
+    CONFIG,
+  );
+  return (x) => {
+    const cfg = vary.length ? ` · ${configText(x.identity, vary)}` : "";
+    return `${familyOf(x)}${multiRun ? ` · run ${x.runId}` : ""}${cfg}`;
+  };
+}
+
+const quantSort = (values: { quant: string }[]): string[] =>
+  [...new Set(values.map((d) => d.quant))].sort((a, b) => quantRank(a) - quantRank(b));
+
+function byQuantChart(r: Report, phase: "pp" | "tg", caption: string): Chart | null {
+  const rows = r.rows.filter((x) => {
+    const p = x.record.params;
+    const s = phase === "pp" ? x.pp : x.tg;
+    return s && p.depth === 0 && p.parallel === 1 && (phase === "pp" ? p.tg === 0 : p.pp === 0);
+  });
+  if (!rows.length) return null;
+  const name = seriesNamer(rows, r.multiRun);
+  const values = rows.map((x) => {
+    const s = (phase === "pp" ? x.pp : x.tg)!;
+    return { series: name(x), quant: x.quant, mean: s.mean, lo: s.ciLow, hi: s.ciHigh };
+  });
+  const what = phase === "pp" ? "Prefill (pp)" : "Generation (tg)";
+  return {
+    id: `${phase}-by-quant`,
+    title: `${what} speed by quant`,
+    spec: {
+      ...base,
+      ...titled(`${what} tok/s by quant, ${MEAN_CI}`, caption),
+      data: { values },
+      encoding: {
+        x: { field: "quant", type: "ordinal", sort: quantSort(values), title: "quant", axis: { labelAngle: 0 } },
+        y: { field: "mean", type: "quantitative", title: `tok/s, ${MEAN_CI}` },
+        color: { field: "series", type: "nominal", title: "model" },
+      },
+      layer: [
+        { mark: { type: "line", point: true } },
+        { mark: { type: "errorbar" }, encoding: { y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+function depthChart(r: Report, caption: string): Chart | null {
+  const ok = r.rows.filter((x) => x.status === "ok" && x.record.params.parallel === 1);
+  if (new Set(ok.map((x) => x.record.params.depth)).size < 2) return null;
+  const name = seriesNamer(ok, r.multiRun);
+  const values = ok.flatMap((x) => {
+    const d = x.record.params.depth;
+    const out: { series: string; phase: string; depth: number; mean: number }[] = [];
+    if (x.pp) out.push({ series: `${name(x)} ${x.quant}`, phase: "prefill (pp)", depth: d, mean: x.pp.mean });
+    if (x.tg) out.push({ series: `${name(x)} ${x.quant}`, phase: "generation (tg)", depth: d, mean: x.tg.mean });
+    return out;
+  });
+  return {
+    id: "depth",
+    title: "Speed vs depth",
+    spec: {
+      ...base,
+      ...titled(`tok/s vs context depth, ${MEAN_CI}`, caption),
+      width: 280,
+      data: { values },
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "depth", type: "quantitative", title: "depth (tokens already in context)" },
+        y: { field: "mean", type: "quantitative", title: "tok/s (mean)" },
+        color: { field: "series", type: "nominal", title: "model" },
+        column: { field: "phase", type: "nominal", title: null },
+      },
+      resolve: { scale: { y: "independent" } },
+    } as TopLevelSpec,
+  };
+}
+
+function parallelChart(r: Report, caption: string): Chart | null {
+  const rows = r.rows.filter(
+    (x) => x.record.params.pp === 0 && x.record.params.depth === 0 && (x.parallelTg || x.tg) && x.status === "ok",
+  );
+  if (new Set(rows.map((x) => x.record.params.parallel)).size < 2) return null;
+  const name = seriesNamer(rows, r.multiRun);
+  const values = rows.map((x) => ({
+    series: `${name(x)} ${x.quant}`,
+    parallel: x.record.params.parallel,
+    mean: (x.parallelTg ?? x.tg)!.mean,
+  }));
+  return {
+    id: "parallel",
+    title: "Parallel-sequence scaling",
+    spec: {
+      ...base,
+      ...titled(`Aggregate generation tok/s vs parallel sequences, ${MEAN_CI}`, caption),
+      data: { values },
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "parallel", type: "quantitative", title: "parallel sequences" },
+        y: { field: "mean", type: "quantitative", title: "aggregate tok/s (mean)" },
+        color: { field: "series", type: "nominal", title: "model" },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+function servingCharts(r: Report, caption: string): Chart[] {
+  const values = r.rows
     .filter((x) => x.record.serving && x.status === "ok")
     .map((x) => ({
       model: x.model,
@@ -133,121 +161,190 @@ export function charts(
       tps: x.record.serving!.aggregateTokPerSec,
       ttft99: x.record.serving!.ttftMs?.p99 ?? null,
     }));
-  if (serving.length) {
-    out.push({
+  if (!values.length) return [];
+  const line = (title: string, y: string, yTitle: string, data: typeof values): TopLevelSpec =>
+    ({
+      ...base,
+      ...titled(title, caption),
+      data: { values: data },
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "c", type: "quantitative", title: "concurrent requests" },
+        y: { field: y, type: "quantitative", title: yTitle },
+        color: { field: "model", type: "nominal" },
+      },
+    }) as TopLevelSpec;
+  return [
+    {
       id: "serving-throughput",
       title: "Throughput vs concurrency (HTTP)",
-      spec: {
-        ...base,
-        title: "Aggregate output tok/s vs concurrent requests",
-        data: { values: serving },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "c", type: "quantitative", title: "concurrent requests" },
-          y: { field: "tps", type: "quantitative", title: "aggregate tok/s" },
-          color: { field: "model", type: "nominal" },
-        },
-      } as TopLevelSpec,
-    });
-    out.push({
+      spec: line("Aggregate output tok/s vs concurrent requests", "tps", "aggregate tok/s", values),
+    },
+    {
       id: "serving-ttft",
       title: "TTFT p99 vs concurrency (HTTP)",
-      spec: {
-        ...base,
-        title: "Time to first token, p99, vs concurrent requests",
-        data: { values: serving.filter((s) => s.ttft99 !== null) },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: { field: "c", type: "quantitative", title: "concurrent requests" },
-          y: { field: "ttft99", type: "quantitative", title: "TTFT p99 (ms)" },
-          color: { field: "model", type: "nominal" },
-        },
-      } as TopLevelSpec,
-    });
-  }
-  const eff = r.rows
+      spec: line(
+        "Time to first token, p99, vs concurrent requests",
+        "ttft99",
+        "TTFT p99 (ms)",
+        values.filter((s) => s.ttft99 !== null),
+      ),
+    },
+  ];
+}
+
+function efficiencyChart(r: Report, caption: string): Chart | null {
+  const values = r.rows
     .filter((x) => x.tgTokPerJ && x.tg)
-    .map((x) => ({ model: x.model, quant: x.quant, tps: x.tg!.mean, tpj: x.tgTokPerJ!.gross }));
-  if (eff.length) {
-    out.push({
-      id: "efficiency",
-      title: "Energy efficiency vs speed",
+    .map((x) => ({ model: familyOf(x), quant: x.quant, mean: x.tg!.mean, tpj: x.tgTokPerJ!.gross }));
+  if (!values.length) return null;
+  return {
+    id: "efficiency",
+    title: "Energy efficiency vs speed",
+    spec: {
+      ...base,
+      ...titled("Tokens per joule vs tok/s (generation)", caption),
+      data: { values },
+      mark: { type: "point", filled: true, size: 80 },
+      encoding: {
+        x: { field: "mean", type: "quantitative", title: "tok/s (mean)" },
+        y: { field: "tpj", type: "quantitative", title: "tokens per joule" },
+        color: { field: "model", type: "nominal" },
+        shape: { field: "quant", type: "nominal" },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+function vramChart(r: Report): Chart | null {
+  if (!r.vram) return null;
+  const values = r.vram.points.map((p) => ({ ...p, ctx: `${p.ctx / 1024}k` }));
+  const cap = r.options.cardVramGiB;
+  const caption = `moebench fit estimate (full-size models), KV ${r.vram.kv}, flash attention ${r.vram.fa ? "on" : "off"}, without the GPU runtime's own allowance; line: ${r.options.cardName} (${cap} GiB)`;
+  return {
+    id: "vram",
+    title: "VRAM vs context (estimate)",
+    spec: {
+      ...base,
+      ...titled("Estimated VRAM (GiB) vs context", caption),
+      data: { values },
+      facet: { column: { field: "model", type: "nominal", title: null, header: { labelLimit: 0 } } },
       spec: {
-        ...base,
-        title: "tokens per joule vs tok/s (generation)",
-        data: { values: eff },
-        mark: { type: "point", filled: true, size: 80 },
-        encoding: {
-          x: { field: "tps", type: "quantitative", title: "tok/s" },
-          y: { field: "tpj", type: "quantitative", title: "tokens per joule" },
-          color: { field: "model", type: "nominal" },
-          shape: { field: "quant", type: "nominal" },
-        },
-      } as TopLevelSpec,
-    });
-  }
-  // VRAM stacked (weights + KV) against context, one bar group per model at its middle quant, with the card's capacity
-  const models = [...new Map(r.rows.map((x) => [x.record.model.ref, x])).values()].filter((x) =>
-    facts.has(x.record.model.ref),
-  );
-  const pick = new Map<string, (typeof models)[number]>();
-  for (const m of models) {
-    const fam = family(m);
-    const cur = pick.get(fam);
-    const target = QUANT_ORDER.indexOf("Q4_K_M");
-    if (!cur || Math.abs(quantRank(m.quant) - target) < Math.abs(quantRank(cur.quant) - target)) pick.set(fam, m);
-  }
-  if (pick.size) {
-    const v: { model: string; ctx: string; part: string; gb: number }[] = [];
-    for (const [fam, m] of pick) {
-      const f = facts.get(m.record.model.ref)!;
-      for (const ctx of [4096, 8192, 16384, 32768]) {
-        const label = `${f.fullScaleOf ? `${fam.replace(/ \(\w+\)$/, "")} (full size)` : fam} ${m.quant}`;
-        v.push({ model: label, ctx: `${ctx / 1024}k`, part: "weights", gb: f.tensorBytes / 1e9 });
-        v.push({ model: label, ctx: `${ctx / 1024}k`, part: "KV cache (f16)", gb: kvBytes(f, ctx).total / 1e9 });
-      }
-    }
-    const cap = (r.options.cardVramGiB * 1024 ** 3) / 1e9;
-    out.push({
-      id: "vram",
-      title: "VRAM vs context (estimate)",
-      spec: {
-        ...base,
         width: 200,
-        title: `Estimated VRAM (weights + f16 KV) vs context; line: ${r.options.cardName}`,
-        data: { values: v },
-        facet: { column: { field: "model", type: "nominal", title: null } },
-        spec: {
-          width: 200,
-          height: 260,
-          layer: [
-            {
-              mark: "bar",
-              encoding: {
-                x: {
-                  field: "ctx",
-                  type: "ordinal",
-                  sort: ["4k", "8k", "16k", "32k"],
-                  title: "context",
-                  axis: { labelAngle: 0 },
-                },
-                y: {
-                  field: "gb",
-                  type: "quantitative",
-                  aggregate: "sum",
-                  title: "GB (estimate; compute buffers not included)",
-                },
-                color: { field: "part", type: "nominal", title: null },
+        height: 260,
+        layer: [
+          {
+            mark: "bar",
+            encoding: {
+              x: {
+                field: "ctx",
+                type: "ordinal",
+                sort: ["4k", "8k", "16k", "32k"],
+                title: "context",
+                axis: { labelAngle: 0 },
               },
+              y: { field: "gib", type: "quantitative", aggregate: "sum", title: "GiB (estimate)" },
+              color: { field: "part", type: "nominal", title: null },
             },
-            {
-              mark: { type: "rule", color: "#c0392b", strokeDash: [6, 3], strokeWidth: 2 },
-              encoding: { y: { datum: cap } },
-            },
-          ],
+          },
+          {
+            mark: { type: "rule", color: "#c0392b", strokeDash: [6, 3], strokeWidth: 2 },
+            encoding: { y: { datum: cap } },
+          },
+        ],
+      },
+    } as unknown as TopLevelSpec,
+  };
+}
+
+/** Series of the ratio charts: "MoE ÷ dense, phase". */
+const pairSeries = (p: MoePair, multiRun: boolean): string =>
+  `${p.moe.model.replace(/ \S+$/, "")} ÷ ${p.dense.model.replace(/ \S+$/, "")} · ${p.phase}${multiRun ? ` · run ${p.runId}` : ""}`;
+
+function ratioChart(
+  r: Report,
+  o: { id: string; title: string; x: "quant" | "depth" | "parallel"; pairs: MoePair[]; caption: string },
+): Chart | null {
+  const values = o.pairs.map((p) => ({
+    series: pairSeries(p, r.multiRun),
+    quant: p.quant,
+    depth: p.depth,
+    parallel: p.parallel,
+    ratio: p.ratio,
+    lo: Number.isFinite(p.ciLow) ? p.ciLow : p.ratio,
+    hi: Number.isFinite(p.ciHigh) ? p.ciHigh : p.ratio,
+  }));
+  if (new Set(values.map((v) => v[o.x])).size < 1 || !values.length) return null;
+  const x =
+    o.x === "quant"
+      ? { field: "quant", type: "ordinal", sort: quantSort(values), title: "quant", axis: { labelAngle: 0 } }
+      : {
+          field: o.x,
+          type: "quantitative",
+          title: o.x === "depth" ? "depth (tokens already in context)" : "parallel sequences",
+        };
+  return {
+    id: o.id,
+    title: o.title,
+    spec: {
+      ...base,
+      ...titled(o.title, o.caption),
+      data: { values },
+      encoding: { x, color: { field: "series", type: "nominal", title: "MoE ÷ dense" } },
+      layer: [
+        { mark: { type: "rule", color: "#999", strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
+        {
+          mark: { type: "line", point: true },
+          encoding: { y: { field: "ratio", type: "quantitative", title: "MoE ÷ dense tok/s (95% CI)" } },
         },
-      } as unknown as TopLevelSpec,
-    });
-  }
-  return out;
+        { mark: { type: "errorbar" }, encoding: { y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+      ],
+    } as unknown as TopLevelSpec,
+  };
+}
+
+function ratioCharts(r: Report, caption: string): Chart[] {
+  const out: (Chart | null)[] = [];
+  const plain = r.pairs.filter((p) => p.depth === 0 && p.parallel === 1);
+  if (plain.length)
+    out.push(
+      ratioChart(r, { id: "moe-ratio-quant", title: "MoE ÷ dense speed by quant", x: "quant", pairs: plain, caption }),
+    );
+  const byDepth = r.pairs.filter((p) => p.parallel === 1);
+  if (new Set(byDepth.map((p) => p.depth)).size > 1)
+    out.push(
+      ratioChart(r, {
+        id: "moe-ratio-depth",
+        title: "MoE ÷ dense speed by depth",
+        x: "depth",
+        pairs: byDepth,
+        caption,
+      }),
+    );
+  const byPar = r.pairs.filter((p) => p.phase === "tg" && p.depth === 0);
+  if (new Set(byPar.map((p) => p.parallel)).size > 1)
+    out.push(
+      ratioChart(r, {
+        id: "moe-ratio-parallel",
+        title: "MoE ÷ dense generation speed by parallel sequences",
+        x: "parallel",
+        pairs: byPar,
+        caption,
+      }),
+    );
+  return out.filter((c): c is Chart => c !== null);
+}
+
+export function charts(r: Report): Chart[] {
+  const caption = chartCaption(r);
+  return [
+    ...ratioCharts(r, caption),
+    byQuantChart(r, "tg", caption),
+    byQuantChart(r, "pp", caption),
+    depthChart(r, caption),
+    parallelChart(r, caption),
+    ...servingCharts(r, caption),
+    efficiencyChart(r, caption),
+    vramChart(r),
+  ].filter((c): c is Chart => c !== null);
 }

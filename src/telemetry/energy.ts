@@ -2,7 +2,7 @@
  * Energy from power samples (pure). Trapezoid integration of instantaneous power with linear
  * interpolation at the window's edges; gaps longer than 3× the sampling interval are flagged (their
  * area is still interpolated, but the figure is marked); windows under 1 s are low-confidence.
- * NVML's total-energy counter (mJ) is preferred where present: energyFromCounter handles wrap-around.
+ * NVML's total-energy counter (mJ) is preferred where present: energyFromCounter turns two readings into joules.
  */
 export interface PowerSample {
   t: number;
@@ -105,14 +105,18 @@ export function integrateWindow(
   };
 }
 
-/** Joules between two readings of NVML's total-energy counter (mJ, unsigned 64-bit: wraps at 2^64). */
-export function energyFromCounter(startMj: bigint, endMj: bigint): number {
-  const wrap = 1n << 64n;
-  const d = endMj >= startMj ? endMj - startMj : endMj + wrap - startMj;
-  return Number(d) / 1000;
+/**
+ * Joules between two readings of NVML's total-energy counter (mJ since the driver loaded), or null when a
+ * reading is missing or the counter went backwards (the driver was reloaded between the readings: the
+ * difference would be meaningless). The 64-bit millijoule counter does not wrap in practice (2^64 mJ is
+ * ~5×10^9 kWh), so a decrease is never read as a wrap.
+ */
+export function energyFromCounter(startMj: bigint | null, endMj: bigint | null): number | null {
+  if (startMj === null || endMj === null || endMj < startMj) return null;
+  return Number(endMj - startMj) / 1000;
 }
 
-/** Net energy: gross minus the loaded-idle baseline over the same duration. */
-export function netJoules(gross: number, idleW: number | null, seconds: number): number | null {
-  return idleW === null || !Number.isFinite(gross) ? null : gross - idleW * seconds;
+/** Net energy: gross minus the loaded-idle baseline over the same duration (null without a baseline). */
+export function netJoules(gross: number, idleW: number | null | undefined, seconds: number): number | null {
+  return idleW === null || idleW === undefined || !Number.isFinite(gross) ? null : gross - idleW * seconds;
 }

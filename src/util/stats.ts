@@ -12,6 +12,7 @@
  *   the lower bound of a rate would be negative (it is clamped at 0: a rate is never negative).
  */
 import tQuantileOf from "@stdlib/stats-base-dists-t-quantile";
+import ttest2 from "@stdlib/stats-ttest2";
 import stridedMean from "@stdlib/stats-strided-mean";
 import stridedVariance from "@stdlib/stats-strided-variance";
 
@@ -129,6 +130,41 @@ export function steinTotal(firstStage: readonly number[], targetCi: number, max:
   if (!(d > 0)) return Math.max(n0, max);
   const needed = Math.ceil(((tQuantile(0.975, n0 - 1) * s0) / d) ** 2);
   return Math.min(Math.max(n0, needed), Math.max(n0, max));
+}
+
+export interface RatioCi {
+  /** mean(numerator) ÷ mean(denominator) */
+  ratio: number;
+  /** 95% CI of the ratio; NaN when either side has fewer than 2 samples */
+  ciLow: number;
+  ciHigh: number;
+}
+
+/**
+ * Ratio of two independent means, mean(num) ÷ mean(den), with a 95% CI from the delta method on the log
+ * ratio: se² = var(num)/(n·mean(num)²) + var(den)/(m·mean(den)²), Welch–Satterthwaite degrees of freedom.
+ * The interval is exp(±t·se) around the ratio, so it is never negative.
+ */
+export function ratioCi(num: readonly number[], den: readonly number[]): RatioCi {
+  const mn = mean(num);
+  const md = mean(den);
+  const ratio = mn / md;
+  if (num.length < 2 || den.length < 2) return { ratio, ciLow: NaN, ciHigh: NaN };
+  const vn = sampleSd(num) ** 2 / num.length;
+  const vd = sampleSd(den) ** 2 / den.length;
+  const se = Math.sqrt(vn / (mn * mn) + vd / (md * md));
+  const df = (vn + vd) ** 2 / ((vn * vn) / (num.length - 1) + (vd * vd) / (den.length - 1));
+  // no spread on either side: the interval is the point
+  const t = Number.isFinite(df) && df > 0 ? tQuantile(0.975, df) : 0;
+  return { ratio, ciLow: ratio * Math.exp(-t * se), ciHigh: ratio * Math.exp(t * se) };
+}
+
+/** Welch's two-sided t-test p-value for a difference of means (1 or 0 when neither side varies). */
+export function welchPValue(a: readonly number[], b: readonly number[]): number | null {
+  if (a.length < 2 || b.length < 2) return null;
+  const spread = sampleSd(a) + sampleSd(b);
+  if (!(spread > 0)) return mean(a) === mean(b) ? 1 : 0;
+  return ttest2(a as number[], b as number[]).pValue;
 }
 
 /** Tokens per second of each repetition (tokens ÷ seconds); repetitions of 0 ms are left out. */

@@ -49,13 +49,22 @@ describe("energy", () => {
     expect(integrateWindow(s, 1500, 2500).joules).toBeNaN();
   });
 
-  it("NVML counter differences, including wrap-around at 2^64 mJ", () => {
+  it("NVML counter differences (mJ → J); a missing reading or a counter that went backwards gives null", () => {
+    // 1,250,500 − 1,000,000 mJ = 250,500 mJ = 250.5 J
     expect(energyFromCounter(1_000_000n, 1_250_500n)).toBe(250.5);
-    expect(energyFromCounter((1n << 64n) - 1000n, 500n)).toBe(1.5);
+    expect(energyFromCounter(5n, 5n)).toBe(0);
+    // the driver reloaded between the readings: the counter restarted, the difference means nothing
+    expect(energyFromCounter((1n << 64n) - 1000n, 500n)).toBeNull();
+    expect(energyFromCounter(null, 500n)).toBeNull();
+    expect(energyFromCounter(500n, null)).toBeNull();
   });
 
-  it("net = gross − idle × duration", () => {
+  it("net = gross − idle × duration; no baseline, no net", () => {
+    // 350 J − 60 W × 2 s = 230 J
     expect(netJoules(350, 60, 2)).toBe(230);
+    expect(netJoules(350, 0, 2)).toBe(350);
     expect(netJoules(350, null, 2)).toBeNull();
+    expect(netJoules(350, undefined, 2)).toBeNull();
+    expect(netJoules(NaN, 60, 2)).toBeNull();
   });
 });
