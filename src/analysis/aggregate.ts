@@ -102,6 +102,3 @@ export function aggregateOne(r: ResultRecord): AggRow {
 export function aggregate(records: readonly ResultRecord[]): AggRow[] {
   return records.map(aggregateOne);
 }
-
-/** The generation figure of a row: tg, or the aggregate of parallel sequences. */
-export const genRate = (r: AggRow): Summary | null => r.tg ?? r.parallelTg;

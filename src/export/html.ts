@@ -5,7 +5,15 @@
 import type { Report } from "../analysis/buildReport.js";
 import { hardwareText, scaleText } from "../analysis/runInfo.js";
 import { claimsData, instanceData, modelsData, pairsData, quantMatrixData, type TableData } from "./reportTables.js";
-import { fullScaleNote, matrixHeading, methodNotes, MOCK_BANNER, scaleNotes, subtitle } from "./reportText.js";
+import {
+  CLAIMS_INTRO,
+  fullScaleNote,
+  matrixHeading,
+  methodNotes,
+  MOCK_BANNER,
+  scaleNotes,
+  subtitle,
+} from "./reportText.js";
 
 export const esc = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -87,7 +95,8 @@ function moeSection(r: Report): string[] {
   }
   for (const c of r.claims) {
     const title = `Claims checked${r.multiRun ? `: run ${c.runId}` : ""}`;
-    parts.push(`<h2>${esc(title)}</h2>${htmlTable(claimsData(c.checks), `claims-${esc(c.runId)}`)}`);
+    const intro = `<p class="sub">${inline(CLAIMS_INTRO)}</p>`;
+    parts.push(`<h2>${esc(title)}</h2>${intro}${htmlTable(claimsData(c.checks), `claims-${esc(c.runId)}`)}`);
   }
   return parts;
 }

@@ -17,7 +17,8 @@ export function moeVsDenseMarkdown(r: Report, level = "##"): string {
   }
   if (!out.length) out.push(`${level} MoE vs dense`, "", "No MoE and dense instances at the same quant and test.", "");
   for (const c of r.claims) {
-    out.push(`${level} Claims checked${r.multiRun ? `: run ${c.runId}` : ""}`, "", md(claimsData(c.checks)), "");
+    out.push(`${level} Claims checked${r.multiRun ? `: run ${c.runId}` : ""}`, "", CLAIMS_INTRO, "");
+    out.push(md(claimsData(c.checks)), "");
   }
   return out.join("\n");
 }

@@ -1,10 +1,16 @@
 /** The report's words: subtitle, banners, caveats and method notes, shared by Markdown and HTML (pure). */
 import type { Report } from "../analysis/buildReport.js";
 import { COST_NOTES } from "../analysis/efficiency.js";
-import { configText, type Identity } from "../analysis/identity.js";
+import { ARTICLE_SETTING } from "../data/articleClaims.js";
+import { configText } from "../analysis/identity.js";
 import { CONFIG_FIELDS, type QuantMatrix } from "../analysis/quantMatrix.js";
 import { hardwareText, scaleText, type RunInfo } from "../analysis/runInfo.js";
 import { MEAN_CI } from "./format.js";
+
+/** Above every claims table: where the article measured, and where its numbers are kept. */
+export const CLAIMS_INTRO =
+  `The article's claims (docs/article-claims.md) were measured on: ${ARTICLE_SETTING}. A verdict here is about ` +
+  "this run's models and hardware, named in each row.";
 
 export const MOCK_BANNER =
   "MOCK RUN: these timings come from moebench's mock executor (deterministic synthetic numbers for tests). " +
@@ -102,5 +108,3 @@ export function chartCaption(r: Report): string {
   const parts = [...new Set(r.runs.map((run) => `${hardwareText(run)} · ${scaleText(run.scales)}`))];
   return parts.join("; ");
 }
-
-export const configOf = (id: Identity): string => configText(id, CONFIG_FIELDS);
