@@ -12,6 +12,7 @@ import type { AggRow } from "./aggregate.js";
 import { fitRow, type FitFacts } from "../gguf/fit.js";
 import type { Summary } from "../util/stats.js";
 import { identityKey, type Identity, type IdentityField } from "./identity.js";
+import { vramGrowth } from "../telemetry/instanceTelemetry.js";
 
 export const QUANT_ORDER = [
   "F32",
@@ -128,23 +129,26 @@ export function fitEstimate(
   };
 }
 
+/** Weights on the card as telemetry measured them (telemetry's vramGrowth: after load − before load). */
 function measuredWeights(rs: readonly AggRow[]): Cell | null {
-  const v = rs.map((r) => r.record.telemetry.vram).find((x) => x?.beforeLoadMiB != null && x.afterLoadMiB != null);
-  return v ? { bytes: (v.afterLoadMiB! - v.beforeLoadMiB!) * MIB, measured: true } : null;
+  for (const r of rs) {
+    const v = r.record.telemetry.vram;
+    const w = v ? vramGrowth(v).weightsMiB : null;
+    if (w !== null) return { bytes: w * MIB, measured: true };
+  }
+  return null;
 }
 
+/** Everything loading and the context put on the card at this context: weights + what the context added. */
 function measuredTotal(rs: readonly AggRow[], ctx: number): Cell | null {
-  const r = rs.find((x) => {
-    const v = x.record.telemetry.vram;
-    return (
-      x.record.params.ctx === ctx &&
-      x.record.params.parallel === 1 &&
-      v?.afterContextMiB != null &&
-      v.beforeLoadMiB != null
-    );
-  });
-  const v = r?.record.telemetry.vram;
-  return v ? { bytes: (v.afterContextMiB! - v.beforeLoadMiB!) * MIB, measured: true } : null;
+  for (const r of rs) {
+    const v = r.record.telemetry.vram;
+    if (!v || r.record.params.ctx !== ctx || r.record.params.parallel !== 1) continue;
+    const g = vramGrowth(v);
+    if (g.weightsMiB !== null && g.contextMiB !== null)
+      return { bytes: (g.weightsMiB + g.contextMiB) * MIB, measured: true };
+  }
+  return null;
 }
 
 const isPlainTg = (r: AggRow): boolean => {

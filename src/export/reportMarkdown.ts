@@ -2,7 +2,16 @@
 import type { Report } from "../analysis/buildReport.js";
 import { mdTable } from "./markdown.js";
 import { claimsData, instanceData, modelsData, pairsData, quantMatrixData, type TableData } from "./reportTables.js";
-import { fullScaleNote, matrixHeading, methodNotes, MOCK_BANNER, runLine, scaleNotes, subtitle } from "./reportText.js";
+import {
+  CLAIMS_INTRO,
+  fullScaleNote,
+  matrixHeading,
+  methodNotes,
+  MOCK_BANNER,
+  runLine,
+  scaleNotes,
+  subtitle,
+} from "./reportText.js";
 
 const md = (t: TableData): string => mdTable(t.headers, t.rows, t.align);
 
