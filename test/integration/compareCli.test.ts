@@ -69,7 +69,7 @@ describe("moebench compare (exit codes for CI)", () => {
     writeFileSync(join(d, "half", "results.jsonl"), `${lines.slice(0, 2).join("\n")}\n${lines[2]!.slice(0, 40)}`);
     r = cli(["compare", base, join(d, "half"), "--allow-partial"]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/warning: .*incomplete last line skipped/);
+    expect(r.stderr).toMatch(/warning: .*incomplete record on line 3.*skipped/);
     r = cli(["compare", base, write("dup", [...lines, lines[0]!])]);
     expect(r.status).toBe(4);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
