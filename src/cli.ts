@@ -13,6 +13,7 @@ import { fitCommand } from "./commands/fit.js";
 import { compareCommand } from "./commands/compare.js";
 import { importCommand } from "./commands/importCmd.js";
 import { qualityCommand } from "./commands/quality.js";
+import { mergeCommand } from "./commands/merge.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(compareCommand());
   program.addCommand(importCommand());
   program.addCommand(qualityCommand());
+  program.addCommand(mergeCommand());
   program.addCommand(telemetryCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();

@@ -6,7 +6,7 @@
  */
 import type { Instance, ModelRef } from "../plan/types.js";
 import { failedRecord, okRecord, type RecordBase } from "../results/record.js";
-import type { Env, FailedStatus, ModelIdentity } from "../results/schema.js";
+import type { Env, FailedStatus, ModelIdentity, ShardInfo } from "../results/schema.js";
 import { recordTelemetry } from "../telemetry/instanceTelemetry.js";
 import type { NvidiaSmiSampler } from "../telemetry/nvidiaSmi/sampler.js";
 import { startTelemetry, type TelemetryOptions } from "../telemetry/startTelemetry.js";
@@ -39,6 +39,8 @@ export interface RunOptions {
   telemetry?: TelemetryOptions;
   /** the user's interrupt */
   signal: AbortSignal;
+  /** a sharded run: every record says which shard measured it */
+  shard?: ShardInfo;
   recorder: RunRecorder;
   progress: Progress;
 }
@@ -88,6 +90,7 @@ function baseOf(rc: RunContext, inst: Instance, model: ModelIdentity, env: Env):
     executor: rc.o.llamaBench ? "llama-bench" : rc.o.executor,
     telemetry: { status: "unavailable", reason: rc.telemetryReason || "no telemetry" },
     warnings: [...(rc.o.runWarnings ?? [])],
+    ...(rc.o.shard ? { shard: rc.o.shard } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ import { runHttpSweep } from "../serve/httpRunner.js";
 import type { TelemetryOptions } from "../telemetry/startTelemetry.js";
 import { MoebenchError } from "../util/errors.js";
 import { suiteQuality } from "./suiteQuality.js";
+import { resolveShard } from "../plan/shardSpec.js";
+import { runsSuiteExtras, type ShardedRun, shardPlan, shardRunDir, writeShardPlan } from "./runShard.js";
 
 /** kept for importCmd (io): the run id helper lives in results/runDir.ts */
 export { newRunId } from "../results/runDir.js";
@@ -42,6 +44,10 @@ export interface RunCliOptions {
   llamaBench?: string;
   /** failure statuses that do not fail the run: "oom,timeout" or "all" */
   allowFailures?: string;
+  /** --shard K/N, --shard-count N, --run-id: a sharded run (see runShard.ts) */
+  shard?: string;
+  shardCount?: string;
+  runId?: string;
 }
 
 export interface RunCliResult {
@@ -73,7 +79,8 @@ const note = (line: string): void => {
 };
 
 /** env.json: written when a run starts; a resumed run keeps the one it started with. */
-function describeRun(plan: MachinePlan, runDir: OpenRunDir, env: Env, o: RunCliOptions): void {
+function describeRun(plan: MachinePlan, runDir: OpenRunDir, env: Env, o: RunCliOptions, sharded?: ShardedRun): void {
+  if (sharded) writeShardPlan(runDir.dir, sharded);
   if (o.resume && readEnvFile(runDir.dir)) return;
   writeEnvFile(runDir.dir, {
     runId: runDir.runId,
@@ -83,6 +90,7 @@ function describeRun(plan: MachinePlan, runDir: OpenRunDir, env: Env, o: RunCliO
     startedAt: new Date().toISOString(),
     argv: process.argv.slice(2),
     ...(plan.suite.gpuPriceUsd ? { gpuPriceUsd: plan.suite.gpuPriceUsd } : {}),
+    ...(sharded ? { shard: { ...sharded.info, source: sharded.spec.source } } : {}),
   });
 }
 
@@ -91,7 +99,7 @@ async function runLocal(
   plan: MachinePlan,
   runDir: OpenRunDir,
   env: Env,
-  ctx: { o: RunCliOptions; signal: AbortSignal },
+  ctx: { o: RunCliOptions; signal: AbortSignal; sharded?: ShardedRun },
 ): Promise<RunSummary> {
   const done = new Set(runDir.existing.map((r) => r.key));
   const todo = plan.instances.filter((i) => !done.has(i.key));
@@ -117,6 +125,7 @@ async function runLocal(
       llamaBench: ctx.o.llamaBench ? resolve(ctx.o.llamaBench) : undefined,
       telemetry: telemetryOptions(ctx.o),
       signal: ctx.signal,
+      shard: ctx.sharded?.info,
       recorder,
       progress,
     });
@@ -178,25 +187,32 @@ export async function runCli(file: string, o: RunCliOptions): Promise<RunCliResu
       `--llama-bench ${o.llamaBench}: no such file`,
       "build llama-bench from the llama.cpp commit you want to test (see README: other builds)",
     );
-  const plan = await planForMachine(file, o);
+  const shard = resolveShard(o, process.env);
+  const { plan, sharded } = shardPlan(await planForMachine(file, o), shard);
+  const base = resolve("results", plan.suite.name);
   const dir = chooseRunDir({
-    base: resolve("results", plan.suite.name),
-    out: o.out,
+    base,
+    out: o.out ?? (shard ? shardRunDir(base, shard) : undefined),
     resume: !!o.resume,
     suite: plan.suite.name,
   });
-  const runDir = openRunDir(dir, !!o.resume, note);
+  const opened = openRunDir(dir, !!o.resume, note);
+  // every shard's records carry the run id the shards share, not their folder's name
+  const runDir = shard ? { ...opened, runId: shard.runId } : opened;
   const interrupt = userInterrupt();
   try {
     const env: Env = { ...hostEnv(), backend: plan.backend };
     note(`moebench run: suite ${plan.suite.name}, ${plan.instances.length} instances on ${plan.runsOn}`);
     for (const n of [...plan.notes, ...plan.warnings]) note(`warning: ${n}`);
+    if (sharded) note(sharded.note);
     note(`results → ${join(runDir.dir, "results.jsonl")}`);
-    describeRun(plan, runDir, env, o);
-    const local = await runLocal(plan, runDir, env, { o, signal: interrupt.signal });
-    if (!interrupt.signal.aborted && !local.interrupted) await sweepEndpoints(plan, runDir, env, interrupt.signal);
+    describeRun(plan, runDir, env, o, sharded);
+    const local = await runLocal(plan, runDir, env, { o, signal: interrupt.signal, sharded });
+    const extras = runsSuiteExtras(sharded);
+    if (extras && !interrupt.signal.aborted && !local.interrupted)
+      await sweepEndpoints(plan, runDir, env, interrupt.signal);
     const interrupted = interrupt.signal.aborted || local.interrupted;
-    if (plan.suite.quality && !interrupted) await suiteQuality(plan.models, runDir.dir);
+    if (extras && plan.suite.quality && !interrupted) await suiteQuality(plan.models, runDir.dir);
     const outcome = finish(plan, runDir, local, o, interrupted);
     return { runDir: runDir.dir, outcome, interrupted, exitCode: runExitCode(outcome, allowed, interrupted) };
   } finally {
@@ -247,6 +263,13 @@ export function runCommand(): Command {
     .option("--no-telemetry", "do not sample GPU power/VRAM")
     .option("--sample-ms <ms>", "telemetry sampling interval (default 50)")
     .option("--idle-baseline <s>", "seconds of loaded-idle power measured after each model load (default 10; 0 = none)")
+    .option(
+      "--shard <K/N>",
+      "run shard K of N (from 1): model groups balanced by the plan's estimate; default: a Slurm array task's " +
+        "or a Kubernetes Indexed Job's own variables; writes results/<suite>/<runId>/shard-K-of-N",
+    )
+    .option("--shard-count <n>", "shards of a Kubernetes Indexed Job (or MOEBENCH_SHARD_COUNT): its completions")
+    .option("--run-id <id>", "the run id all shards share (default MOEBENCH_RUN_ID; Slurm: slurm-<array job id>)")
     .option("-v, --verbose", "show llama.cpp's log")
     .action(async (file: string, o: RunCliOptions) => {
       const r = await runCli(file, o);

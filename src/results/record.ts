@@ -13,6 +13,7 @@ import {
   type Phase,
   ResultRecord,
   SCHEMA_VERSION,
+  type ShardInfo,
   type Telemetry,
 } from "./schema.js";
 
@@ -34,6 +35,8 @@ export interface RecordBase {
   extra?: Record<string, unknown>;
   /** default: now */
   timestamp?: string;
+  /** a sharded run's shard */
+  shard?: ShardInfo;
 }
 
 /** What a successful measurement produced. */
@@ -73,6 +76,7 @@ function common(base: RecordBase): Omit<ResultRecord, "status" | "pp" | "tg" | "
     loadMs: base.loadMs ?? null,
     warnings: base.warnings ?? [],
     ...(base.extra ? { extra: base.extra } : {}),
+    ...(base.shard ? { shard: base.shard } : {}),
   };
 }
 
@@ -134,6 +138,7 @@ export function checkedRecord(record: ResultRecord): { record: ResultRecord } | 
     executor: record.executor ?? "llama",
     warnings: record.warnings,
     timestamp: record.timestamp,
+    shard: record.shard,
   };
   const fallback = failedRecord(base, {
     status: "error",

@@ -205,6 +205,18 @@ export const RecordError = z.object({
   attempts: z.number().int().positive().optional(),
 });
 
+/**
+ * A sharded run (`run --shard K/N`, a Slurm array task, a Kubernetes Indexed Job's pod): which part of
+ * the plan this is (1-based) and the hash of the whole expanded plan, which every shard of one run shares
+ * (merge refuses shards whose hashes differ).
+ */
+export const ShardInfo = z.object({
+  index: z.number().int().positive(),
+  count: z.number().int().positive(),
+  planHash: z.string(),
+});
+export type ShardInfo = z.infer<typeof ShardInfo>;
+
 export const ResultRecord = z.object({
   schemaVersion: SchemaVersion,
   runId: z.string(),
@@ -252,6 +264,8 @@ export const ResultRecord = z.object({
     .optional(),
   /** fields from imported tools that moebench has no column for (kept, never dropped) */
   extra: z.record(z.string(), z.unknown()).optional(),
+  /** the shard that measured it (sharded runs only); its host and GPU are in `env` */
+  shard: ShardInfo.optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecord>;
 export type Telemetry = z.infer<typeof Telemetry>;
@@ -274,5 +288,24 @@ export const EnvFile = z.object({
   gpuPriceUsd: z.number().positive().optional(),
   /** imports: where the records came from */
   import: z.object({ source: z.string(), file: z.string(), format: z.string() }).optional(),
+  /** a shard of a sharded run, and where its K/N came from (a flag, Slurm's or Kubernetes' variables) */
+  shard: ShardInfo.extend({ source: z.string() }).optional(),
+  /** a run made by `moebench merge`: every shard it was made from, with its host and machine */
+  merged: z
+    .object({
+      planHash: z.string(),
+      shards: z.array(
+        z.object({
+          index: z.number().int().positive(),
+          count: z.number().int().positive(),
+          dir: z.string(),
+          host: z.string(),
+          env: Env.nullable(),
+          startedAt: z.string(),
+          records: z.number().int().nonnegative(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type EnvFile = z.infer<typeof EnvFile>;
