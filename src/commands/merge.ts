@@ -89,7 +89,8 @@ function describe(m: MergeResult, inputs: readonly ShardInput[], cwd: string): v
   const hosts = [...new Set(m.env.merged!.shards.map((s) => s.host))];
   const recorded = m.plan.instances.length - m.missing.length;
   say(
-    `merge: ${inputs.length} shard folder(s) of run ${m.plan.runId} (suite ${m.plan.suite}, plan ${m.plan.planHash}): ` +
+    `merge: ${inputs.length} shard folder(s) of run ${m.plan.runId} ` +
+      `(suite ${m.plan.suite}, plan ${m.plan.planHash}): ` +
       `${recorded} of ${m.plan.instances.length} planned instances recorded; hosts ${hosts.join(", ")}`,
   );
   if (m.absentShards.length)

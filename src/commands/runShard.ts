@@ -38,7 +38,8 @@ export function shardPlan(full: MachinePlan, spec: ShardSpec | null): { plan: Ma
       ? `no instance (the plan has ${assignment.shardOfGroup.size} model load(s) for ${spec.count} shards)`
       : `${instances.length} of ${full.instances.length} instances, ${loads} model load(s)`;
   const extras = spec.index === 1 ? "" : "; the suite's endpoints and quality run on shard 1";
-  const note = `shard ${spec.index}/${spec.count} (${spec.source}), run ${spec.runId}: ${part}; estimated loads ${balance}${extras}`;
+  const head = `shard ${spec.index}/${spec.count} (${spec.source}), run ${spec.runId}`;
+  const note = `${head}: ${part}; estimated loads ${balance}${extras}`;
   const info: ShardInfo = { index: spec.index, count: spec.count, planHash: assignment.planHash };
   return { plan: { ...full, instances }, sharded: { spec, assignment, info, full, note } };
 }

@@ -25,7 +25,10 @@ export interface ShardAssignment {
   unit: "s" | "instances";
 }
 
-/** sha256 (first 16 hex digits) of the suite name, seed, warm-up, repetitions and every instance key with its group, in order. */
+/**
+ * sha256 (first 16 hex digits) of the suite name, seed, warm-up, repetitions and every instance key with
+ * its group, in order.
+ */
 export function planHash(plan: PlanToShard): string {
   const canonical = JSON.stringify({
     suite: plan.suite.name,
