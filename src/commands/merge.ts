@@ -4,7 +4,7 @@
  * missing and the duplicated instances (exit 4: incomplete, unless --allow-partial; duplicates write nothing).
  */
 import { Command } from "commander";
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { ENV_FILE, readEnvFile, writeEnvFile } from "../results/envFile.js";
 import { readJsonl, ResultsWriter } from "../results/jsonl.js";
@@ -36,6 +36,16 @@ function readShard(arg: string): ShardInput {
     plan: readPlanFile(dir),
     records: existsSync(results) ? readJsonl(results) : null,
   };
+}
+
+const SHARD_DIR = /^shard-\d+-of-\d+$/;
+
+/** A run id's folder (results/<suite>/<runId>, where the shards write) stands for the shard folders in it. */
+function expandRunFolder(arg: string): string[] {
+  const dir = resolve(arg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return [arg];
+  const shards = readdirSync(dir).filter((n) => SHARD_DIR.test(n) && statSync(join(dir, n)).isDirectory());
+  return shards.length ? shards.sort().map((n) => join(dir, n)) : [arg];
 }
 
 /** --out, else the folder all the shards sit in (results/<suite>/<runId>). */
@@ -108,7 +118,7 @@ function describe(m: MergeResult, inputs: readonly ShardInput[], cwd: string): v
 }
 
 export function mergeCli(dirs: string[], o: MergeCliOptions): { exitCode: number; out?: string } {
-  const inputs = dirs.map(readShard);
+  const inputs = dirs.flatMap(expandRunFolder).map(readShard);
   const m = mergeShards(inputs, ["merge", ...dirs]);
   describe(m, inputs, process.cwd());
   if (m.duplicates.length) {
@@ -129,7 +139,10 @@ export function mergeCommand(): Command {
     .description(
       "merge the shards of a sharded run (run --shard, a Slurm array, a Kubernetes Indexed Job) into one run",
     )
-    .argument("<runDirs...>", "the shards' run folders (results/<suite>/<runId>/shard-K-of-N)")
+    .argument(
+      "<runDirs...>",
+      "the shards' run folders (results/<suite>/<runId>/shard-K-of-N), or their run id's folder",
+    )
     .option("--out <dir>", "the merged run folder (default: the folder the shards are in, results/<suite>/<runId>)")
     .option("--allow-partial", "exit 0 even when planned instances are missing")
     .action((dirs: string[], o: MergeCliOptions) => {
