@@ -154,7 +154,8 @@ async function sweepEndpoints(plan: MachinePlan, runDir: OpenRunDir, env: Env, s
       env: { ...env, backend: "http" },
       resultsPath: runDir.resultsPath,
       seed: plan.suite.seed,
-      isInterrupted: () => signal.aborted,
+      signal,
+      done: new Set(runDir.existing.map((r) => r.key)),
       onRecord: (r) => {
         const s = r.serving;
         const line = s

@@ -7,7 +7,7 @@ import {
   type Env,
   type ExecutorKind,
   type FailedStatus,
-  type InstanceParams,
+  type RecordParams,
   type Memory,
   type ModelIdentity,
   type Phase,
@@ -25,7 +25,7 @@ export interface RecordBase {
   key: string;
   testId: string;
   model: ModelIdentity;
-  params: InstanceParams;
+  params: RecordParams;
   env: Env;
   executor: ExecutorKind;
   /** default: "unavailable" with reason "no telemetry" */

@@ -67,6 +67,23 @@ export const InstanceParams = z.object({
 });
 export type InstanceParams = z.infer<typeof InstanceParams>;
 
+/**
+ * A record's parameters: the instance's, except that a serving record (measured from outside a server over
+ * HTTP) has null for what a client cannot know: context, KV types, flash attention, GPU layers, threads,
+ * batch sizes. Readers treat null as "unknown", never as a value to join on.
+ */
+export const RecordParams = InstanceParams.extend({
+  ctx: InstanceParams.shape.ctx.nullable(),
+  kvK: InstanceParams.shape.kvK.nullable(),
+  kvV: InstanceParams.shape.kvV.nullable(),
+  flashAttention: InstanceParams.shape.flashAttention.nullable(),
+  gpuLayers: InstanceParams.shape.gpuLayers.nullable(),
+  threads: InstanceParams.shape.threads.nullable(),
+  batch: InstanceParams.shape.batch.nullable(),
+  ubatch: InstanceParams.shape.ubatch.nullable(),
+});
+export type RecordParams = z.infer<typeof RecordParams>;
+
 export const GpuInfo = z.object({
   name: z.string(),
   uuid: z.string().nullable(),
@@ -227,7 +244,7 @@ export const ResultRecord = z.object({
   status: z.enum(STATUSES),
   timestamp: z.string(),
   model: ModelIdentity,
-  params: InstanceParams,
+  params: RecordParams,
   env: Env,
   pp: Phase.nullable(),
   tg: Phase.nullable(),

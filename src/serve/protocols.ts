@@ -1,10 +1,8 @@
 /**
- * Streaming clients for llama-server (/completion, SSE), OpenAI-compatible servers (/v1/completions, SSE)
- * and Ollama (/api/generate, NDJSON). One request → arrival time of every streamed piece, plus the
- * server's own timings where it reports them (so prefill and generation stay separate over HTTP).
+ * The three streaming protocols, as pure functions: llama-server (/completion, SSE), OpenAI-compatible
+ * servers (/v1/completions, SSE) and Ollama (/api/generate, NDJSON). A request body; and what one streamed
+ * event carries (tokens, the stop reason, the server's own timings and counts).
  */
-import { MoebenchError } from "../util/errors.js";
-
 export type Kind = "llama-server" | "ollama" | "openai";
 export interface EndpointSpec {
   kind: Kind;
@@ -12,40 +10,35 @@ export interface EndpointSpec {
   model?: string;
 }
 
-export interface RequestResult {
-  ok: boolean;
-  error?: string;
-  /** ms from sending to each streamed piece */
-  arrivals: number[];
-  e2eMs: number;
-  ttftMs: number | null;
+/** The server's own view of a request, ms and tokens, where it reports them. */
+export interface ServerTimings {
+  promptMs: number | null;
+  genMs: number | null;
   promptTokens: number | null;
-  outputTokens: number;
-  /** the server's own view, ms */
-  server: {
-    promptMs: number | null;
-    genMs: number | null;
-    promptTokens: number | null;
-    genTokens: number | null;
-  } | null;
+  genTokens: number | null;
 }
 
-const base = (u: string): string => u.replace(/\/+$/, "");
+/** What the client sends: token ids (llama-server counts them exactly) or text (ollama, openai). */
+export interface Prompt {
+  tokens: number[];
+  text: string;
+}
 
-function body(
-  ep: EndpointSpec,
-  promptTokens: number[],
-  promptText: string,
-  maxTokens: number,
-): { path: string; json: unknown } {
+export const baseUrl = (u: string): string => u.replace(/\/+$/, "");
+
+/** Whether the protocol streams Server-Sent Events (else newline-delimited JSON). */
+export const isSse = (kind: Kind): boolean => kind !== "ollama";
+
+export function requestBody(ep: EndpointSpec, prompt: Prompt, maxTokens: number): { path: string; json: unknown } {
   if (ep.kind === "llama-server")
     return {
       path: "/completion",
       json: {
-        prompt: promptTokens,
+        prompt: prompt.tokens,
         n_predict: maxTokens,
         ignore_eos: true,
         stream: true,
+        // no reuse of an earlier request's KV cache: every request's prefill is measured
         cache_prompt: false,
         temperature: 0,
       },
@@ -55,7 +48,7 @@ function body(
       path: "/api/generate",
       json: {
         model: ep.model,
-        prompt: promptText,
+        prompt: prompt.text,
         raw: true,
         stream: true,
         options: { num_predict: maxTokens, temperature: 0 },
@@ -65,7 +58,7 @@ function body(
     path: "/v1/completions",
     json: {
       model: ep.model,
-      prompt: promptText,
+      prompt: prompt.text,
       max_tokens: maxTokens,
       stream: true,
       temperature: 0,
@@ -75,186 +68,118 @@ function body(
   };
 }
 
-/** Parse one streamed event (an SSE data payload or an NDJSON line); returns what it carries. */
-export function parseEvent(
-  kind: Kind,
-  payload: string,
-): { piece: boolean; done: boolean; server?: RequestResult["server"]; promptTokens?: number; outputTokens?: number } {
-  if (payload === "[DONE]") return { piece: false, done: true };
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(payload) as Record<string, unknown>;
-  } catch {
-    return { piece: false, done: false };
+/** What one streamed event carries. */
+export interface StreamEvent {
+  /** generated tokens this event delivers */
+  tokens: number;
+  /** the stream is complete */
+  done: boolean;
+  /** why generation stopped (llama-server stop_type, OpenAI finish_reason, Ollama done_reason) */
+  stopReason?: string;
+  server?: ServerTimings;
+  promptTokens?: number;
+  outputTokens?: number;
+  /** the server reported an error inside the stream */
+  error?: string;
+}
+
+const NOTHING: StreamEvent = { tokens: 0, done: false };
+
+const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const numOrUndefined = (v: unknown): number | undefined => numOrNull(v) ?? undefined;
+const stringOrUndefined = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+
+function errorOf(j: Record<string, unknown>): string | undefined {
+  const e = j.error;
+  if (typeof e === "string") return e;
+  if (e && typeof e === "object" && typeof (e as { message?: unknown }).message === "string")
+    return (e as { message: string }).message;
+  return undefined;
+}
+
+/**
+ * llama-server: each partial event carries the cumulative `tokens_predicted`, so an event's token count is
+ * the difference (an event may hold several tokens, or none while a UTF-8 character is incomplete).
+ */
+function llamaServerEvent(j: Record<string, unknown>, state: { predicted: number }): StreamEvent {
+  const content = typeof j.content === "string" ? j.content : "";
+  const predicted = numOrNull(j.tokens_predicted);
+  let tokens = content ? 1 : 0;
+  if (Array.isArray(j.tokens) && j.tokens.length) tokens = j.tokens.length;
+  if (predicted !== null) {
+    tokens = Math.max(0, predicted - state.predicted);
+    state.predicted = Math.max(state.predicted, predicted);
   }
-  if (kind === "llama-server") {
-    const t = j.timings as Record<string, number> | undefined;
-    return {
-      piece:
-        (typeof j.content === "string" && j.content.length > 0) || (Array.isArray(j.tokens) && j.tokens.length > 0),
-      done: j.stop === true,
-      ...(t
-        ? {
-            server: {
-              promptMs: t.prompt_ms ?? null,
-              genMs: t.predicted_ms ?? null,
-              promptTokens: t.prompt_n ?? null,
-              genTokens: t.predicted_n ?? null,
-            },
-            promptTokens: t.prompt_n,
-            outputTokens: t.predicted_n,
-          }
-        : {}),
-    };
-  }
-  if (kind === "ollama") {
-    const done = j.done === true;
-    return {
-      piece: typeof j.response === "string" && j.response.length > 0,
-      done,
-      ...(done
-        ? {
-            server: {
-              promptMs: typeof j.prompt_eval_duration === "number" ? j.prompt_eval_duration / 1e6 : null,
-              genMs: typeof j.eval_duration === "number" ? j.eval_duration / 1e6 : null,
-              promptTokens: (j.prompt_eval_count as number) ?? null,
-              genTokens: (j.eval_count as number) ?? null,
-            },
-            promptTokens: j.prompt_eval_count as number,
-            outputTokens: j.eval_count as number,
-          }
-        : {}),
-    };
-  }
-  const choices = j.choices as { text?: string; finish_reason?: string | null }[] | undefined;
-  const usage = j.usage as { prompt_tokens?: number; completion_tokens?: number } | undefined;
+  const t = j.timings as Record<string, unknown> | undefined;
+  const done = j.stop === true;
+  const server: ServerTimings | undefined = t
+    ? {
+        promptMs: numOrNull(t.prompt_ms),
+        genMs: numOrNull(t.predicted_ms),
+        promptTokens: numOrNull(t.prompt_n),
+        genTokens: numOrNull(t.predicted_n),
+      }
+    : undefined;
   return {
-    piece: !!choices?.some((c) => c.text),
-    done: false,
-    ...(usage ? { promptTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } : {}),
+    tokens,
+    done,
+    stopReason: done ? (stringOrUndefined(j.stop_type) ?? "stop") : undefined,
+    server,
+    promptTokens: server?.promptTokens ?? numOrUndefined(j.tokens_evaluated),
+    outputTokens: server?.genTokens ?? (done ? (predicted ?? undefined) : undefined),
   };
 }
 
-export async function streamRequest(
-  ep: EndpointSpec,
-  promptTokens: number[],
-  promptText: string,
-  maxTokens: number,
-  timeoutMs: number,
-): Promise<RequestResult> {
-  const { path, json } = body(ep, promptTokens, promptText, maxTokens);
-  const t0 = performance.now();
-  const arrivals: number[] = [];
-  let server: RequestResult["server"] = null;
-  let pt: number | null = null;
-  let ot: number | null = null;
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
-  const fail = (error: string): RequestResult => ({
-    ok: false,
-    error,
-    arrivals,
-    e2eMs: performance.now() - t0,
-    ttftMs: arrivals[0] ?? null,
-    promptTokens: pt,
-    outputTokens: arrivals.length,
-    server,
-  });
-  try {
-    const res = await fetch(base(ep.url) + path, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(json),
-      signal: ac.signal,
-    });
-    if (!res.ok || !res.body) return fail(`HTTP ${res.status}: ${(await res.text().catch(() => "")).slice(0, 200)}`);
-    const reader = res.body.getReader();
-    const dec = new TextDecoder();
-    let buf = "";
-    let done = false;
-    while (!done) {
-      const r = await reader.read();
-      if (r.done) break;
-      const now = performance.now() - t0;
-      buf += dec.decode(r.value, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line || line.startsWith(":") || line.startsWith("event:")) continue;
-        const payload = line.startsWith("data:") ? line.slice(5).trim() : line;
-        const ev = parseEvent(ep.kind, payload);
-        if (ev.piece) arrivals.push(now);
-        if (ev.server) server = ev.server;
-        if (ev.promptTokens !== undefined) pt = ev.promptTokens;
-        if (ev.outputTokens !== undefined) ot = ev.outputTokens;
-        if (ev.done) done = true;
-      }
-    }
-    const e2eMs = performance.now() - t0;
-    return {
-      ok: true,
-      arrivals,
-      e2eMs,
-      ttftMs: arrivals[0] ?? null,
-      promptTokens: pt,
-      outputTokens: ot ?? arrivals.length,
-      server,
-    };
-  } catch (e) {
-    return fail(ac.signal.aborted ? `no complete answer within ${timeoutMs / 1000} s` : (e as Error).message);
-  } finally {
-    clearTimeout(timer);
-  }
+function ollamaEvent(j: Record<string, unknown>): StreamEvent {
+  const done = j.done === true;
+  const tokens = typeof j.response === "string" && j.response.length > 0 ? 1 : 0;
+  if (!done) return { tokens, done };
+  const ns = (v: unknown): number | null => (numOrNull(v) === null ? null : (v as number) / 1e6);
+  return {
+    tokens,
+    done,
+    stopReason: stringOrUndefined(j.done_reason) ?? "stop",
+    server: {
+      promptMs: ns(j.prompt_eval_duration),
+      genMs: ns(j.eval_duration),
+      promptTokens: numOrNull(j.prompt_eval_count),
+      genTokens: numOrNull(j.eval_count),
+    },
+    promptTokens: numOrUndefined(j.prompt_eval_count),
+    outputTokens: numOrUndefined(j.eval_count),
+  };
 }
 
-/** Before the sweep: the server answers, knows the model, and streams (one short request). */
-export async function preflight(ep: EndpointSpec, label: string): Promise<void> {
-  const u = base(ep.url);
+function openaiEvent(j: Record<string, unknown>): StreamEvent {
+  const choices = Array.isArray(j.choices) ? (j.choices as { text?: unknown; finish_reason?: unknown }[]) : [];
+  const usage = j.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | undefined;
+  const finish = choices.map((c) => stringOrUndefined(c.finish_reason)).find(Boolean);
+  return {
+    tokens: choices.filter((c) => typeof c.text === "string" && c.text.length > 0).length,
+    done: false,
+    stopReason: finish,
+    promptTokens: numOrUndefined(usage?.prompt_tokens),
+    outputTokens: numOrUndefined(usage?.completion_tokens),
+  };
+}
+
+/**
+ * Parse one streamed event (an SSE data payload or an NDJSON line). `state` carries what a protocol needs
+ * across events of one request (llama-server's cumulative token count): use one per request.
+ */
+export function parseEvent(kind: Kind, payload: string, state = { predicted: 0 }): StreamEvent {
+  if (payload === "[DONE]") return { tokens: 0, done: true };
+  let j: unknown;
   try {
-    if (ep.kind === "ollama") {
-      const r = await fetch(`${u}/api/show`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: ep.model }),
-      });
-      if (r.status === 404)
-        throw new MoebenchError(
-          `${label}: Ollama at ${ep.url} does not know model "${ep.model}"`,
-          "ollama pull it, or fix endpoints[].model",
-        );
-    } else if (ep.kind === "openai") {
-      if (!ep.model)
-        throw new MoebenchError(`${label}: an openai endpoint needs a model name`, "set endpoints[].model");
-      const r = await fetch(`${u}/v1/models`);
-      if (r.ok) {
-        const j = (await r.json()) as { data?: { id: string }[] };
-        if (j.data && !j.data.some((m) => m.id === ep.model))
-          throw new MoebenchError(
-            `${label}: ${ep.url} does not serve model "${ep.model}" (it has ${j.data.map((m) => m.id).join(", ")})`,
-            "fix endpoints[].model",
-          );
-      }
-    } else {
-      const r = await fetch(`${u}/health`);
-      if (!r.ok && r.status !== 404)
-        throw new MoebenchError(
-          `${label}: llama-server at ${ep.url} is not ready (HTTP ${r.status})`,
-          "wait for the model to load",
-        );
-    }
-  } catch (e) {
-    if (e instanceof MoebenchError) throw e;
-    throw new MoebenchError(
-      `${label}: cannot reach ${ep.url} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message})`,
-      "start the server, or fix endpoints[].url",
-    );
+    j = JSON.parse(payload);
+  } catch {
+    return NOTHING;
   }
-  const probe = await streamRequest(ep, [100, 101, 102, 103], "Hello", 4, 60_000);
-  if (!probe.ok) throw new MoebenchError(`${label}: a test request failed: ${probe.error}`, "check the server's log");
-  if (probe.arrivals.length < 2)
-    throw new MoebenchError(
-      `${label}: the server did not stream (${probe.arrivals.length} piece(s) for 4 tokens)`,
-      "use a server/endpoint that streams tokens (stream: true)",
-    );
+  if (j === null || typeof j !== "object" || Array.isArray(j)) return NOTHING;
+  const obj = j as Record<string, unknown>;
+  const error = errorOf(obj);
+  if (error) return { tokens: 0, done: true, error };
+  if (kind === "llama-server") return llamaServerEvent(obj, state);
+  if (kind === "ollama") return ollamaEvent(obj);
+  return openaiEvent(obj);
 }
