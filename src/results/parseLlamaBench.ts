@@ -18,9 +18,12 @@ const HINT = "produce it with llama-bench -o json (or jsonl, csv, sql)";
 /** Fields every llama-bench version writes, by which its output is recognised. */
 const SIGNATURE = ["model_filename", "n_prompt", "n_gen", "avg_ns"];
 
-/** CSV and SQL carry every value as text: numbers are read back where a number is expected. */
-const numeric = (v: unknown): unknown =>
-  typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v;
+/** CSV and SQL carry every value as text: numbers are read back where a number is expected ("" = absent). */
+function numeric(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  if (v.trim() === "") return undefined;
+  return Number.isFinite(Number(v)) ? Number(v) : v;
+}
 /** samples_ns: a JSON array, or (older CSV) a quoted list "[1, 2]" / "1 2". */
 const sampleList = (v: unknown): unknown =>
   typeof v === "string"
