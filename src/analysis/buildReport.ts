@@ -142,15 +142,16 @@ function vramSeries(rows: readonly AggRow[], facts: ReadonlyMap<string, ReportFa
   }
   if (!pick.size) return null;
   const first = [...pick.values()][0]!.record.params;
-  const kv = first.kvK === first.kvV ? first.kvK : "f16";
-  const fa = first.flashAttention;
+  // serving records have null parameters (unknown to a client) and no model facts: never picked above
+  const kv = first.kvK !== null && first.kvK === first.kvV ? first.kvK : "f16";
+  const fa = first.flashAttention ?? false;
   const points: VramPoint[] = [];
   const GiB = 1024 ** 3;
   for (const [fam, r] of pick) {
     const f = facts.get(r.record.model.ref)!;
     const label = `${f.fullScaleOf ? `${fam.replace(/ \(\w+\)$/, "")} (full size)` : fam} ${r.quant}`;
     for (const ctx of [4096, 8192, 16384, 32768]) {
-      const e = fitEstimate(f, { ctx, kvK: kv, kvV: kv, flashAttention: fa, batch: r.record.params.batch });
+      const e = fitEstimate(f, { ctx, kvK: kv, kvV: kv, flashAttention: fa, batch: r.record.params.batch ?? 512 });
       if (!e) continue;
       points.push({ model: label, ctx, part: "weights", gib: e.weights / GiB });
       points.push({ model: label, ctx, part: "KV cache + state", gib: e.kvAndState / GiB });

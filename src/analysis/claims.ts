@@ -165,7 +165,7 @@ function q8Oom(c: Ctx): Check {
     return (
       r.record.model.isMoe &&
       r.quant === Q8_OOM.quant &&
-      r.record.params.ctx >= Q8_OOM.ctx &&
+      (r.record.params.ctx ?? 0) >= Q8_OOM.ctx &&
       c.run.device.kind === "gpu" &&
       total != null &&
       total <= (Q8_OOM.cardGiB + 0.5) * 1024
@@ -177,7 +177,7 @@ function q8Oom(c: Ctx): Check {
   }
   const m = moeFacts(c, Q8_OOM.quant);
   if (!m) return NOT_TESTED;
-  const fa = m.row.record.params.flashAttention;
+  const fa = m.row.record.params.flashAttention ?? false;
   const row = fitRow(m.facts, Q8_OOM.ctx, "f16", fa, {
     parallel: 1,
     batch: 512,

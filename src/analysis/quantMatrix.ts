@@ -190,7 +190,15 @@ function matrixRows(
     // a small-scale run's VRAM cannot stand for the full-size model: estimates only
     const measure = !f?.fullScaleOf;
     const est = (ctx: number) =>
-      f ? fitEstimate(f, { ctx, kvK: p.kvK, kvV: p.kvV, flashAttention: p.flashAttention, batch: p.batch }) : null;
+      f
+        ? fitEstimate(f, {
+            ctx,
+            kvK: p.kvK ?? "f16",
+            kvV: p.kvV ?? "f16",
+            flashAttention: p.flashAttention ?? false,
+            batch: p.batch ?? 512,
+          })
+        : null;
     const anyEst = est(contexts[0] ?? 8192);
     const weights =
       (measure ? measuredWeights(qs) : null) ?? (anyEst ? { bytes: anyEst.weights, measured: false } : null);
@@ -224,9 +232,12 @@ export function quantMatrices(
   const out: QuantMatrix[] = [];
   for (const rs of groups.values()) {
     if (new Set(rs.map((r) => r.quant)).size < 2) continue;
-    const ran = rs.map((r) => r.record.params.ctx);
+    // serving records' context is unknown (null): not a context the matrix can show
+    const ran = rs.map((r) => r.record.params.ctx).filter((c): c is number => c !== null);
     const contexts = [...new Set([...SEED_CONTEXTS, ...ran.filter((c) => c >= 4096)])].sort((a, b) => a - b);
-    const genContexts = [...new Set(rs.filter(isPlainTg).map((r) => r.record.params.ctx))].sort((a, b) => a - b);
+    const genContexts = [...new Set(rs.filter(isPlainTg).flatMap((r) => r.record.params.ctx ?? []))].sort(
+      (a, b) => a - b,
+    );
     out.push({
       runId: rs[0]!.runId,
       family: familyOf(rs[0]!),

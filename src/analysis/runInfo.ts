@@ -108,7 +108,7 @@ export function runInfos(records: readonly ResultRecord[], o: PriceOptions): Run
       device,
       scales: [...new Set(rs.map(scaleOf))],
       synthetic: rs.some((r) => r.model.synthetic !== null),
-      threads: [...new Set(rs.map((r) => r.params.threads))].sort((a, b) => a - b),
+      threads: [...new Set(rs.flatMap((r) => r.params.threads ?? []))].sort((a, b) => a - b),
       pricing,
       pricingNote: note,
     };

@@ -6,7 +6,7 @@
  */
 import { modelFacts } from "../gguf/modelFacts.js";
 import { readGguf } from "../gguf/read.js";
-import { type Planned, planSuite } from "../plan/planSuite.js";
+import { type Planned, planSuite, type SuiteSource } from "../plan/planSuite.js";
 import { MoebenchError } from "../util/errors.js";
 import { fmtBytes } from "../util/units.js";
 import { type Device, detectDevice } from "./detectGpu.js";
@@ -65,7 +65,8 @@ function describe(o: PlanOptions, device: Device): string {
   return `CPU (${device.note ?? "node-llama-cpp found no GPU"})`;
 }
 
-export async function planForMachine(file: string, o: PlanOptions): Promise<MachinePlan> {
+/** `source`: a suite file, or a suite from the command line (llama-bench flags, suite/commandLine.ts). */
+export async function planForMachine(file: string | SuiteSource, o: PlanOptions): Promise<MachinePlan> {
   const cpuPlan = await planSuite(file, { gpu: false, filter: o.filter, executor: o.executor });
   const requested = o.executor === "mock" ? "mock" : (o.backend ?? cpuPlan.suite.backend);
   // an external llama-bench picks its own device; node-llama-cpp is not asked

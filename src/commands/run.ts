@@ -24,11 +24,14 @@ import { MoebenchError } from "../util/errors.js";
 import { suiteQuality } from "./suiteQuality.js";
 import { resolveShard } from "../plan/shardSpec.js";
 import { runsSuiteExtras, type ShardedRun, shardPlan, shardRunDir, writeShardPlan } from "./runShard.js";
+import { llamaBenchOutput } from "../export/llamaBenchTable.js";
+import { suiteFromCommandLine } from "../suite/commandLine.js";
+import { addLlamaBenchOptions, type LlamaBenchCliOptions, suiteFlagsOf } from "./llamaBenchOptions.js";
 
 /** kept for importCmd (io): the run id helper lives in results/runDir.ts */
 export { newRunId } from "../results/runDir.js";
 
-export interface RunCliOptions {
+export interface RunCliOptions extends LlamaBenchCliOptions {
   out?: string;
   resume?: boolean;
   filter?: string;
@@ -171,16 +174,19 @@ async function sweepEndpoints(plan: MachinePlan, runDir: OpenRunDir, env: Env, s
 function finish(plan: MachinePlan, runDir: OpenRunDir, local: RunSummary, o: RunCliOptions, interrupted: boolean) {
   const all = existsSync(runDir.resultsPath) ? readJsonl(runDir.resultsPath) : [];
   const outcome = outcomeOf(all);
-  if (o.summary !== false && all.length) process.stdout.write(`\n${summaryTable(all)}\n`);
+  if (o.summary !== false && !o.output && all.length) process.stdout.write(`\n${summaryTable(all)}\n`);
   if (interrupted)
     note(`interrupted: nothing recorded for the instances in flight; continue with --resume --out ${runDir.dir}`);
   const http = all.filter((r) => r.serving).length;
   const session = `${local.written} record(s) written this time${http ? `, ${http} serving level(s) over HTTP` : ""}`;
-  process.stdout.write(`\nran on ${plan.runsOn}; ${session}\nresults: ${runDir.resultsPath}\n`);
+  // with -o, stdout carries llama-bench's format alone (as llama-bench's does); the rest goes to stderr
+  const out = o.output ? process.stderr : process.stdout;
+  out.write(`\nran on ${plan.runsOn}; ${session}\nresults: ${runDir.resultsPath}\n`);
+  if (o.output) process.stdout.write(llamaBenchOutput(all, o.output));
   return outcome;
 }
 
-export async function runCli(file: string, o: RunCliOptions): Promise<RunCliResult> {
+export async function runCli(file: string | undefined, o: RunCliOptions): Promise<RunCliResult> {
   const allowed = parseAllowFailures(o.allowFailures);
   telemetryOptions(o); // bad numbers are usage errors before anything runs
   if (o.llamaBench && !existsSync(o.llamaBench))
@@ -189,7 +195,9 @@ export async function runCli(file: string, o: RunCliOptions): Promise<RunCliResu
       "build llama-bench from the llama.cpp commit you want to test (see README: other builds)",
     );
   const shard = resolveShard(o, process.env);
-  const { plan, sharded } = shardPlan(await planForMachine(file, o), shard);
+  const flags = suiteFlagsOf(o);
+  const source = flags || !file ? suiteFromCommandLine(file, flags ?? {}) : file;
+  const { plan, sharded } = shardPlan(await planForMachine(source, o), shard);
   const base = resolve("results", plan.suite.name);
   const dir = chooseRunDir({
     base,
@@ -238,9 +246,9 @@ export const allowFailuresOption = (): Option =>
   );
 
 export function runCommand(): Command {
-  return new Command("run")
+  const cmd = new Command("run")
     .description("run a suite: one worker process per model load, one JSONL record per instance (success or failure)")
-    .argument("<suite>", "suite YAML file")
+    .argument("[suite]", "suite YAML file (or models and sweeps as llama-bench flags, below)")
     .option("--out <dir>", "run folder (default results/<suite>/<runId>)")
     .option("--resume", "skip instances already recorded in the run folder (the latest run of the suite without --out)")
     .option(
@@ -271,10 +279,10 @@ export function runCommand(): Command {
     )
     .option("--shard-count <n>", "shards of a Kubernetes Indexed Job (or MOEBENCH_SHARD_COUNT): its completions")
     .option("--run-id <id>", "the run id all shards share (default MOEBENCH_RUN_ID; Slurm: slurm-<array job id>)")
-    .option("-v, --verbose", "show llama.cpp's log")
-    .action(async (file: string, o: RunCliOptions) => {
-      const r = await runCli(file, o);
-      process.stdout.write(`${outcomeLine(r.outcome)}\n`);
-      process.exitCode = r.exitCode;
-    });
+    .option("-v, --verbose", "show llama.cpp's log");
+  return addLlamaBenchOptions(cmd).action(async (file: string | undefined, o: RunCliOptions) => {
+    const r = await runCli(file, o);
+    (o.output ? process.stderr : process.stdout).write(`${outcomeLine(r.outcome)}\n`);
+    process.exitCode = r.exitCode;
+  });
 }

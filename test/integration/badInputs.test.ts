@@ -98,6 +98,17 @@ const cases: [string, () => string[], RegExp][] = [
     /ctx\.yaml: no instance fits its model's trained context/,
   ],
   ["a YAML alias bomb", () => ["plan", file("bomb.yaml", bomb)], /bomb\.yaml: YAML aliases expand too far/],
+  ["run with neither a suite nor -m", () => ["run"], /give a suite file or at least one -m <model>/],
+  [
+    "-fa auto (llama-bench's default)",
+    () => ["run", "-m", "synth:qwen3-8b:Q4_K_M:tiny", "-fa", "auto"],
+    /-fa auto: moebench needs on or off/,
+  ],
+  [
+    "a llama-bench range of 10^9 values",
+    () => ["run", "-m", "synth:qwen3-8b:Q4_K_M:tiny", "-d", "0-1000000000"],
+    /-d 0-1000000000: more than 1000 values/,
+  ],
   ["a folder as a suite", () => ["plan", join(d, "folder.yaml")], /folder\.yaml: is a folder, not a suite file/],
   [
     "a missing suite",

@@ -194,7 +194,7 @@ describe("moebench run with endpoints", () => {
     expect(r.stderr).toMatch(/a test request failed: an event longer than 1048576 characters: not a token stream/);
   });
 
-  it("Ctrl-C aborts the level in flight (nothing recorded for it, exit 130); --resume runs what is missing", async () => {
+  it("Ctrl-C aborts the level in flight (nothing recorded, exit 130); --resume runs what is missing", async () => {
     await control({});
     const d = tmp();
     const f = suite(d, llamaOnly("{promptTokens: 8, maxTokens: 16, requests: 4, requestTimeoutSec: 600}", "[1, 2]"));
