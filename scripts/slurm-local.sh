@@ -2,7 +2,8 @@
 # A real single-node Slurm on this machine for the deploy/slurm integration test: Debian's slurm-wlm and
 # munge, slurmctld and slurmd on 127.0.0.1 with a private configuration (nothing under /etc/slurm changes).
 #
-#   scripts/slurm-local.sh start    # installs the packages if missing (root), starts the daemons, waits for an idle node
+#   scripts/slurm-local.sh start    # installs slurm-wlm and munge if missing (root), starts the daemons,
+#                                   # waits for an idle node
 #   scripts/slurm-local.sh stop     # stops the daemons this script started
 #   scripts/slurm-local.sh test     # start, run test/integration/slurm.test.ts, stop
 #

@@ -15,6 +15,8 @@ import { compareCommand } from "./commands/compare.js";
 import { importCommand } from "./commands/importCmd.js";
 import { qualityCommand } from "./commands/quality.js";
 import { mergeCommand } from "./commands/merge.js";
+import { dbCommand } from "./commands/db.js";
+import { historyCommand } from "./commands/history.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   program.addCommand(importCommand());
   program.addCommand(qualityCommand());
   program.addCommand(mergeCommand());
+  program.addCommand(dbCommand());
+  program.addCommand(historyCommand());
   program.addCommand(telemetryCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();

@@ -30,7 +30,7 @@ const CONFIG: readonly IdentityField[] = [
   "gpu",
 ];
 
-const base = {
+export const base = {
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
   width: 560,
   height: 300,

@@ -82,7 +82,11 @@ export interface RunLock {
 
 /** Take the run folder's lock or fail with one line naming the PID that holds it. */
 export function lockRunDir(dir: string): RunLock {
-  const path = join(dir, LOCK_FILE);
+  return lockFile(join(dir, LOCK_FILE), dir);
+}
+
+/** The same lock for any file moebench rewrites (`what` names it in the message, e.g. a results database). */
+export function lockFile(path: string, what: string): RunLock {
   const me: Holder = {
     pid: process.pid,
     host: hostname(),
@@ -94,7 +98,7 @@ export function lockRunDir(dir: string): RunLock {
     const holder = readHolder(path);
     if (holder && holderAlive(holder))
       throw new MoebenchError(
-        `${dir} is being written by moebench PID ${holder.pid} on ${holder.host} (since ${holder.startedAt})`,
+        `${what} is being written by moebench PID ${holder.pid} on ${holder.host} (since ${holder.startedAt})`,
         "wait for it to finish, or stop it; one run writes a run folder at a time",
       );
     if (attempt >= 3) throw new MoebenchError(`${path}: could not take over the stale lock`, "remove the file");

@@ -104,7 +104,7 @@ describe("deploy/github-actions", () => {
     const env = { SUITE: suite, SHARDS: String(wf.env.SHARDS), RUN_ID: runId };
     const runLine = shardSteps.map((s) => s.run).find((r) => r?.includes("--shard"))!;
     for (const shard of wf.jobs.shard.strategy.matrix.shard as number[]) {
-      const line = runLine.replace("${{ matrix.shard }}", String(shard)).replace("node dist/cli.js", moebench);
+      const line = runLine.replace(/\$\{\{ matrix\.shard \}\}/, String(shard)).replace("node dist/cli.js", moebench);
       const r = sh(`${line} --executor mock`, env);
       expect(r.status, r.out).toBe(0);
     }
