@@ -28,7 +28,8 @@ const say = (line: string): void => {
 export async function openDb(file: string, mustExist: boolean): Promise<ResultsDb> {
   const path = resolve(file);
   if (!existsSync(path)) {
-    if (mustExist) throw new MoebenchError(`${file}: no such database`, "add runs to it first: moebench db add <run…>");
+    const hint = "add runs to it first: moebench db add <run folders>";
+    if (mustExist) throw new MoebenchError(`${file}: no such database`, hint);
     return ResultsDb.open(null, file);
   }
   return ResultsDb.open(

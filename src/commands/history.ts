@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { history, type HistoryMetric } from "../analysis/history.js";
 import { historyChart, historyText } from "../export/historyChart.js";
 import { renderSvg, svgToPng } from "../export/render.js";
+import type { ResultRecord } from "../results/schema.js";
 import { MoebenchError } from "../util/errors.js";
 import { EXIT } from "../util/exitCodes.js";
 import { withFs } from "../util/fsErrors.js";
@@ -37,7 +38,7 @@ function parseLimits(o: HistoryCliOptions): { threshold: number; alpha: number }
 export async function historyCli(o: HistoryCliOptions): Promise<number> {
   const limits = parseLimits(o);
   const db = await openDb(o.db, true);
-  let records;
+  let records: ResultRecord[];
   try {
     records = db.records().filter((r) => !o.suite || r.suite === o.suite);
   } finally {

@@ -117,7 +117,7 @@ function timed(r: ResultRecord): { tokens: number; samplesMs: number[] } | null 
     return { tokens: pp.tokens + tg.tokens, samplesMs: pp.samplesMs.slice(0, n).map((ms, i) => ms + tg.samplesMs[i]!) };
   }
   const only: Phase | null = pp ?? tg;
-  return only && only.samplesMs.length ? { tokens: only.tokens, samplesMs: only.samplesMs } : null;
+  return only?.samplesMs.length ? { tokens: only.tokens, samplesMs: only.samplesMs } : null;
 }
 
 /** avg_ns, stddev_ns, avg_ts and stddev_ts as llama-bench computes them (sample SD; ns truncated to whole ns). */
@@ -135,7 +135,10 @@ export function timingFields(tokens: number, samplesMs: readonly number[]): Reco
 
 export type Skip = "failed" | "parallel" | "serving" | "no samples";
 
-/** One llama-bench row for a record, or why llama-bench has none (it writes no row for a failure, and has no parallel sequences). */
+/**
+ * One llama-bench row for a record, or why llama-bench has none (it writes no row for a failure, and has no
+ * parallel sequences).
+ */
 export function llamaBenchRow(r: ResultRecord): { row: Record<string, string> } | { skip: Skip } {
   if (r.status !== "ok") return { skip: "failed" };
   if (r.serving) return { skip: "serving" };
