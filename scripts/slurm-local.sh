@@ -2,7 +2,7 @@
 # A real single-node Slurm on this machine for the deploy/slurm integration test: Debian's slurm-wlm and
 # munge, slurmctld and slurmd on 127.0.0.1 with a private configuration (nothing under /etc/slurm changes).
 #
-#   scripts/slurm-local.sh start    # installs slurm-wlm and munge if missing (root), starts the daemons,
+#   scripts/slurm-local.sh start    # installs Slurm and munge if missing (root), starts the daemons,
 #                                   # waits for an idle node
 #   scripts/slurm-local.sh stop     # stops the daemons this script started
 #   scripts/slurm-local.sh test     # start, run test/integration/slurm.test.ts, stop
@@ -14,12 +14,14 @@ conf=$dir/slurm.conf
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 install() {
-  command -v slurmctld >/dev/null && command -v munged >/dev/null && return 0
+  command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null &&
+    command -v munged >/dev/null && return 0
   if [ "$(id -u)" -ne 0 ]; then
     echo "slurm-local: slurm-wlm and munge are not installed and this is not root: apt-get install slurm-wlm munge" >&2
     exit 2
   fi
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge) >/dev/null
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    slurmctld slurmd slurm-client munge) >/dev/null
 }
 
 start_munge() {
