@@ -17,6 +17,7 @@ import {
   type ReportFacts,
 } from "./quantMatrix.js";
 import { runInfos, type PriceOptions, type RunInfo } from "./runInfo.js";
+import { perCard, type PerCard } from "./perCard.js";
 import type { Summary } from "../util/stats.js";
 
 export interface ReportOptions extends PriceOptions {
@@ -61,6 +62,8 @@ export interface Report {
   claims: { runId: string; checks: ClaimCheck[] }[];
   quantMatrices: QuantMatrix[];
   vram: { points: VramPoint[]; kv: string; fa: boolean } | null;
+  /** several GPU setups (cards, hosts, drivers, builds): a column per setup (analysis/perCard.ts) */
+  perCard: PerCard | null;
   anySynthetic: boolean;
   anyTelemetry: boolean;
   mock: boolean;
@@ -189,6 +192,7 @@ export function buildReport(
     claims: runs.map((run) => ({ runId: run.runId, checks: checkClaims(run, rows, pairs, facts) })),
     quantMatrices: quantMatrices(rows, facts, qualityByPath),
     vram: vramSeries(rows, facts),
+    perCard: perCard(rows, o),
     anySynthetic: records.some((r) => r.model.synthetic !== null),
     anyTelemetry: records.some((r) => r.telemetry.status === "ok"),
     mock: runs.some((r) => r.mock),

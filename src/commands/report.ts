@@ -11,6 +11,7 @@ import { fitFactsFromGguf, fitFactsFromPlan } from "../gguf/fitFacts.js";
 import { moeVsDenseMarkdown, reportMarkdown } from "../export/reportMarkdown.js";
 import { reportCsv } from "../export/csv.js";
 import { charts } from "../export/charts.js";
+import { perCardCharts } from "../export/perCardCharts.js";
 import { renderSvg, svgToPng } from "../export/render.js";
 import { reportHtml } from "../export/html.js";
 import { reportJson } from "../export/reportJson.js";
@@ -168,7 +169,7 @@ function defaultOutDir(records: readonly ResultRecord[], runDirs: readonly strin
 }
 
 async function chartSvgs(report: Report, formats: readonly string[]) {
-  const cs = charts(report);
+  const cs = [...charts(report), ...perCardCharts(report.perCard)];
   const needSvg = formats.some((f) => f === "svg" || f === "png" || f === "html");
   const svgs = needSvg
     ? await Promise.all(cs.map(async (c) => ({ id: c.id, title: c.title, svg: await renderSvg(c.spec) })))

@@ -5,6 +5,7 @@
 import type { Report } from "../analysis/buildReport.js";
 import { hardwareText, scaleText } from "../analysis/runInfo.js";
 import { claimsData, instanceData, modelsData, pairsData, quantMatrixData, type TableData } from "./reportTables.js";
+import { PER_CARD_INTRO, perCardSections } from "./perCardTables.js";
 import {
   CLAIMS_INTRO,
   fullScaleNote,
@@ -115,6 +116,10 @@ export function reportHtml(r: Report, svgs: { id: string; title: string; svg: st
     const sub = note ? `<p class="sub">${esc(note)}</p>` : "";
     const heading = `<h2>Quant matrix: ${esc(matrixHeading(qm, r.multiRun))}</h2>`;
     parts.push(`${heading}${sub}${htmlTable(quantMatrixData(qm), `quant-matrix-${i}`)}`);
+  }
+  if (r.perCard) {
+    parts.push(`<h2>By card</h2><p class="sub">${esc(PER_CARD_INTRO)}</p>`);
+    for (const t of perCardSections(r.perCard)) parts.push(`<h3>${esc(t.title)}</h3>${htmlTable(t.table, t.id)}`);
   }
   if (svgs.length) {
     const figs = svgs.map(

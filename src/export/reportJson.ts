@@ -12,6 +12,7 @@ export function reportJson(r: Report): string {
     claims: r.claims,
     quantMatrices: r.quantMatrices,
     vram: r.vram,
+    perCard: r.perCard,
     rows: r.rows.map((x, i) => ({ ...row(x), cost: r.rowCosts[i] })),
     warnings: r.warnings,
     options: r.options,

@@ -1,6 +1,7 @@
 /** The report as GitHub-flavoured Markdown (pure). */
 import type { Report } from "../analysis/buildReport.js";
 import { mdTable } from "./markdown.js";
+import { perCardMarkdown } from "./perCardTables.js";
 import { claimsData, instanceData, modelsData, pairsData, quantMatrixData, type TableData } from "./reportTables.js";
 import {
   CLAIMS_INTRO,
@@ -45,6 +46,7 @@ export function reportMarkdown(r: Report): string {
     out.push(`## Quant matrix: ${matrixHeading(qm, r.multiRun)}`, "", ...(note ? [note, ""] : []));
     out.push(md(quantMatrixData(qm)), "");
   }
+  if (r.perCard) out.push(perCardMarkdown(r.perCard));
   out.push("## All instances", "", md(instanceData(r)), "");
   if (r.warnings.length) out.push("## Warnings", "", ...r.warnings.map((w) => `- ${w}`), "");
   out.push("## Notes", "", ...methodNotes(r).map((n) => `- ${n}`));
