@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { join, resolve, basename, dirname, isAbsolute } from "node:path";
 import { parseLlamaBench, type LlamaBenchRow } from "../results/parseLlamaBench.js";
 import { llamaBenchToRecords, type ModelIdentityGuess } from "../results/importLlamaBench.js";
-import { ResultRecord } from "../results/schema.js";
+import { EnvFile, ResultRecord, SCHEMA_VERSION } from "../results/schema.js";
+import { ENV_FILE } from "../results/envFile.js";
 import { hostEnv } from "../bench/hostEnv.js";
 import { identify } from "../bench/prepareModel.js";
 import { MoebenchError } from "../util/errors.js";
@@ -79,10 +80,11 @@ export async function importLlamaBenchCli(file: string, o: { out?: string; model
   if (existsSync(join(runDir, "results.jsonl")))
     throw new MoebenchError(`--out ${runDir} already holds a results.jsonl`, "import into a new folder");
   const ids = await identities(rows, file, o.modelDir, (m) => process.stderr.write(`warning: ${m}\n`));
+  const host = hostEnv();
   const recs = llamaBenchToRecords(rows, {
     file,
     runId: basename(runDir),
-    host: hostEnv(),
+    host,
     modelIdentity: (fn) => ids.get(fn) ?? null,
   });
   // every record is checked before anything is written
@@ -95,9 +97,18 @@ export async function importLlamaBenchCli(file: string, o: { out?: string; model
       "is it llama-bench output?",
     );
   });
-  const env = { source: "llama-bench", file: resolve(file), format, importedAt: new Date().toISOString() };
+  const envFile = EnvFile.parse({
+    schemaVersion: SCHEMA_VERSION,
+    runId: basename(runDir),
+    suite: "llama-bench-import",
+    executor: "import",
+    env: host,
+    startedAt: new Date().toISOString(),
+    argv: process.argv.slice(2),
+    import: { source: "llama-bench", file: resolve(file), format },
+  });
   writeRunFolder(runDir, {
-    "env.json": `${JSON.stringify(env, null, 2)}\n`,
+    [ENV_FILE]: `${JSON.stringify(envFile, null, 2)}\n`,
     "results.jsonl": `${lines.join("\n")}\n`,
   });
   process.stdout.write(

@@ -5,7 +5,7 @@
  * Rows from `moebench import` are validated first (parseLlamaBench.ts); missing values default here.
  */
 import type { ResultRecord, Env, Phase } from "./schema.js";
-import { SCHEMA_VERSION } from "./schema.js";
+import { okRecord, type RecordBase } from "./record.js";
 import { testId } from "../util/testId.js";
 
 type Row = Record<string, unknown>;
@@ -119,15 +119,14 @@ function recordOf(r: Row, i: number, o: ImportOptions): ResultRecord {
   const backends = String(r.backends ?? r.backend ?? "");
   const threads = num(r.n_threads);
   const kv = `${r.type_k}/${r.type_v}`;
-  return {
-    schemaVersion: SCHEMA_VERSION,
+  const base: RecordBase = {
     runId: o.runId,
     suite: "llama-bench-import",
     key:
       `llama-bench|${filename}|${id}|t=${threads}|b=${num(r.n_batch)}|ub=${num(r.n_ubatch)}|kv=${kv}` +
       `|fa=${r.flash_attn}|ngl=${ngl}|#${i}`,
     testId: id,
-    status: "ok",
+    executor: "import",
     timestamp: String(r.test_time ?? new Date().toISOString()),
     model: modelOf(filename, r, o.modelIdentity?.(filename) ?? null),
     params: {
@@ -147,16 +146,15 @@ function recordOf(r: Row, i: number, o: ImportOptions): ResultRecord {
       tgMode: "decode",
     },
     env: envOf(r, o.host),
+    telemetry: { status: "unavailable", reason: "imported from llama-bench" },
+    warnings: warningsOf(r, nPrompt, nGen, samplesNs.length > 0),
+    extra: { source: "llama-bench", file: o.file, ...r },
+  };
+  return okRecord(base, {
     pp: nPrompt && !nGen ? { tokens: nPrompt, ...phase } : null,
     tg: nGen ? { tokens: nGen + (nPrompt || 0), ...phase } : null,
     parallelTg: null,
-    telemetry: { status: "unavailable", reason: "imported from llama-bench" },
-    memory: null,
-    loadMs: null,
-    warnings: warningsOf(r, nPrompt, nGen, samplesNs.length > 0),
-    error: null,
-    extra: { source: "llama-bench", file: o.file, ...r },
-  };
+  });
 }
 
 export function llamaBenchToRecords(rows: readonly Row[], o: ImportOptions): ResultRecord[] {

@@ -4,6 +4,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, tmp } from "../helpers.js";
 import { readJsonl } from "../../src/results/jsonl.js";
+import { readEnvFile } from "../../src/results/envFile.js";
 
 describe("moebench run -m … -p … -n … -r … -o …", () => {
   it("prints a llama-bench-like Markdown table and writes the run folder (node-llama-cpp, CPU, tiny models)", () => {
@@ -91,6 +92,8 @@ describe("moebench run -m … -p … -n … -r … -o …", () => {
     const imp = cli(["import", "llama-bench", f, "--out", join(d, "imported")], { cwd: d });
     expect(imp.status, imp.stderr).toBe(0);
     const back = readJsonl(join(d, "imported", "results.jsonl"));
+    expect(readEnvFile(join(d, "imported"))).toMatchObject({ schemaVersion: 2, executor: "import", runId: "imported" });
+    expect(back.every((x) => x.executor === "import")).toBe(true);
     const ran = readJsonl(join(d, "run", "results.jsonl"));
     expect(back.map((x) => x.testId)).toEqual(["pp32", "pp32@d64"]);
     // the same samples, to the nanosecond llama-bench's format keeps
