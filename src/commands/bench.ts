@@ -37,6 +37,8 @@ export function benchCommand(): Command {
       allowFailures: o.allowFailures,
       summary: false,
     });
+    // with -o, stdout carries llama-bench's format alone
+    const out = o.output ? process.stderr : process.stdout;
     if (!r.interrupted && r.outcome.ok + r.outcome.failed > 0) {
       const rep = await writeReport([r.runDir], {
         format: "md,csv,json,html,svg,png",
@@ -44,9 +46,9 @@ export function benchCommand(): Command {
         lifetimeHours: "8760",
         card: "RTX 3060 12GB",
       });
-      process.stdout.write(`\n${rep.markdown}\nreport: ${join(rep.outDir, "index.html")}\n`);
+      out.write(`\n${rep.markdown}\nreport: ${join(rep.outDir, "index.html")}\n`);
     }
-    process.stdout.write(`${outcomeLine(r.outcome)}\n`);
+    out.write(`${outcomeLine(r.outcome)}\n`);
     process.exitCode = r.exitCode;
   });
 }
