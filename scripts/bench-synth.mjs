@@ -32,10 +32,12 @@ try {
   const synthRate = bytes / 1e6 / synthS;
   const ddRate = (ddBefore + ddAfter) / 2;
   console.log(
-    `synth  lfm2-8b-a1b Q4_K_M: ${(bytes / 1e9).toFixed(2)} GB (${res.tensors.length} tensors) in ${synthS.toFixed(1)} s = ${synthRate.toFixed(0)} MB/s (includes fsync)`,
+    `synth  lfm2-8b-a1b Q4_K_M: ${(bytes / 1e9).toFixed(2)} GB (${res.tensors.length} tensors) ` +
+      `in ${synthS.toFixed(1)} s = ${synthRate.toFixed(0)} MB/s (includes fsync)`,
   );
   console.log(
-    `dd     same size, conv=fdatasync: ${ddBefore.toFixed(0)} MB/s before, ${ddAfter.toFixed(0)} MB/s after, mean ${ddRate.toFixed(0)} MB/s`,
+    `dd     same size, conv=fdatasync: ${ddBefore.toFixed(0)} MB/s before, ${ddAfter.toFixed(0)} MB/s after, ` +
+      `mean ${ddRate.toFixed(0)} MB/s`,
   );
   console.log(`ratio  ${(synthRate / ddRate).toFixed(2)} of the disk's sequential write speed (target ≥ 0.80)`);
 } finally {

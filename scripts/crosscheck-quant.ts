@@ -36,6 +36,11 @@ const bytesOf = (type: string, shape: number[]): number => {
 };
 
 let failures = 0;
+/** One Markdown row; numbers with thousands separators. */
+const row = (cells: (string | number)[]): string =>
+  `| ${cells.map((c) => (typeof c === "number" ? c.toLocaleString("en-US") : c)).join(" | ")} |`;
+const verdict = (problems: string[], same: string): string =>
+  problems.length ? `DIFF: ${problems.slice(0, 3).join("; ")}` : same;
 const rows: string[] = [
   "| preset | quant | scale | tensors | tensor bytes (ours) | tensor bytes (llama-quantize) | types | verdict |",
   "|---|---|---|---:|---:|---:|---|---|",
@@ -68,7 +73,8 @@ try {
           theirs.push({ name: m[1]!, type: (m[4] ?? m[3]!).toUpperCase(), shape });
         }
       }
-      (fixture[preset] ??= { names: theirs.map((t) => t.name), quants: {} }).quants[quant] = theirs.map((t) => t.type);
+      fixture[preset] ??= { names: theirs.map((t) => t.name), quants: {} };
+      fixture[preset].quants[quant] = theirs.map((t) => t.type);
       const problems: string[] = [];
       if (theirs.length !== ours.tensors.length) problems.push(`${ours.tensors.length} tensors vs ${theirs.length}`);
       let theirBytes = 0;
@@ -82,7 +88,16 @@ try {
       if (theirBytes !== ours.tensorBytes) problems.push(`bytes ${ours.tensorBytes} vs ${theirBytes}`);
       const types = [...new Set(ours.tensors.map((t) => t.type.name))].join(" ");
       rows.push(
-        `| ${preset} | ${quant} | full | ${ours.tensors.length} | ${ours.tensorBytes.toLocaleString("en-US")} | ${theirBytes.toLocaleString("en-US")} | ${types} | ${problems.length ? `DIFF: ${problems.slice(0, 3).join("; ")}` : "identical"} |`,
+        row([
+          preset,
+          quant,
+          "full",
+          ours.tensors.length,
+          ours.tensorBytes,
+          theirBytes,
+          types,
+          verdict(problems, "identical"),
+        ]),
       );
       if (problems.length) failures++;
     }
@@ -113,7 +128,16 @@ try {
         });
         const sum = (x: typeof a): number => x.reduce((s, t) => s + t.bytes, 0);
         rows.push(
-          `| ${preset} | ${quant} | small (real quantize) | ${a.length} | ${sum(a).toLocaleString("en-US")} | ${sum(b).toLocaleString("en-US")} | ${[...new Set(a.map((t) => t.type))].join(" ")} | ${problems.length ? `DIFF: ${problems.slice(0, 3).join("; ")}` : "identical (types, shapes, offsets, bytes)"} |`,
+          row([
+            preset,
+            quant,
+            "small (real quantize)",
+            a.length,
+            sum(a),
+            sum(b),
+            [...new Set(a.map((t) => t.type))].join(" "),
+            verdict(problems, "identical (types, shapes, offsets, bytes)"),
+          ]),
         );
         if (problems.length) failures++;
         rmSync(theirsPath, { force: true });

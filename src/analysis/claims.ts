@@ -153,7 +153,7 @@ function kv16k(c: Ctx): Check {
     batch: 512,
     vramBytes: null,
     overheadBytes: 0,
-  }).kvCache;
+  }).kvCache.device;
   const verdict: ClaimVerdict = kv >= KV16K.lowBytes && kv <= KV16K.highBytes ? "holds" : "does not hold";
   const size = `${(kv / GiB).toFixed(2)} GiB (${(kv / 1e9).toFixed(2)} GB)`;
   return { measured: `${size} f16 KV at 16k for ${m.facts.name}`, verdict, estimate: true };

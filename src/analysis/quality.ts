@@ -1,8 +1,10 @@
 /**
  * Quality of a quant against a reference (pure): at every scored position, the KL divergence of the
  * quant's next-token distribution from the reference's, KL(P_ref ‖ P_quant) = Σ p_ref · ln(p_ref / p_quant);
- * top-1 agreement; perplexity of both on the actual next tokens. Where a distribution is truncated (only
- * its top entries known), the missing mass is one "rest" bucket on each side and the result says so.
+ * top-1 agreement; perplexity of both on the actual next tokens. A distribution is truncated when it holds
+ * fewer tokens than the vocabulary (only its top entries known): then the missing mass is one "rest" bucket
+ * on each side and the result says so. A full distribution is never called truncated because its float32
+ * probabilities sum to 1 ± 1e-6.
  */
 import { mean, percentiles } from "../util/stats.js";
 
@@ -10,7 +12,7 @@ export type Dist = Map<number, number>;
 
 const EPS = 1e-10;
 
-export function klDivergence(ref: Dist, q: Dist): { kl: number; truncated: boolean } {
+export function klDivergence(ref: Dist, q: Dist, vocabSize: number): { kl: number; truncated: boolean } {
   let kl = 0;
   let refMass = 0;
   let qMassOnRef = 0;
@@ -21,9 +23,9 @@ export function klDivergence(ref: Dist, q: Dist): { kl: number; truncated: boole
     refMass += p;
     qMassOnRef += q.get(t) ?? 0;
   }
-  const restRef = 1 - refMass;
-  const truncated = restRef > 1e-6;
-  if (truncated) {
+  const restRef = Math.max(0, 1 - refMass);
+  const truncated = ref.size < vocabSize || q.size < vocabSize;
+  if (truncated && restRef > 0) {
     const restQ = Math.max(1 - qMassOnRef, EPS);
     kl += restRef * Math.log(restRef / restQ);
   }
@@ -52,8 +54,13 @@ export interface QualityResult {
   truncated: boolean;
 }
 
-/** refs[i], quants[i]: distributions predicting token next[i]. */
-export function quality(refs: readonly Dist[], quants: readonly Dist[], next: readonly number[]): QualityResult {
+/** refs[i], quants[i]: distributions over a vocabulary of `vocabSize` tokens predicting token next[i]. */
+export function quality(
+  refs: readonly Dist[],
+  quants: readonly Dist[],
+  next: readonly number[],
+  vocabSize: number,
+): QualityResult {
   if (refs.length !== quants.length || refs.length !== next.length || refs.length === 0)
     throw new Error("quality: mismatched or empty inputs");
   const kls: number[] = [];
@@ -63,7 +70,7 @@ export function quality(refs: readonly Dist[], quants: readonly Dist[], next: re
   let nllQ = 0;
   refs.forEach((r, i) => {
     const q = quants[i]!;
-    const k = klDivergence(r, q);
+    const k = klDivergence(r, q, vocabSize);
     kls.push(k.kl);
     truncated ||= k.truncated;
     if (argmax(r) === argmax(q)) agree++;

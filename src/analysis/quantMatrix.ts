@@ -122,9 +122,9 @@ export function fitEstimate(
   }
   if (row.invalid) return null;
   return {
-    weights: row.weightsDevice,
-    kvAndState: row.kvCache + row.recurrentState,
-    compute: row.compute,
+    weights: row.weights.device,
+    kvAndState: row.kvCache.device + row.recurrentState.device,
+    compute: row.compute.device,
     total: row.total,
   };
 }

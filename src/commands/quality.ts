@@ -1,109 +1,107 @@
 import { Command } from "commander";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { fork } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { quality, type Dist, type QualityResult } from "../analysis/quality.js";
 import { MoebenchError } from "../util/errors.js";
+import { withFs } from "../util/fsErrors.js";
 import { mdTable } from "../export/markdown.js";
-import { readGguf } from "../gguf/read.js";
+import { readGguf, type GgufFile } from "../gguf/read.js";
 import { modelFacts } from "../gguf/modelFacts.js";
+import { comparable } from "../gguf/provenance.js";
+import type { QualityRequest, QualityResponse, QualityRow } from "../quality/scoreQuality.js";
+import type { QualityWorkerMessage } from "../quality/qualityWorker.js";
 
-export const DEFAULT_TEXT = join(
-  fileURLToPath(new URL(".", import.meta.url)),
-  "..",
-  "..",
-  "data",
-  "quality",
-  "gettysburg.txt",
-);
+export type { QualityRow } from "../quality/scoreQuality.js";
 
-export interface QualityRow extends QualityResult {
-  model: string;
-  path: string;
-  fileType: string | null;
-  reference: string;
-  synthetic: boolean;
+const here = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_TEXT = join(here, "..", "..", "data", "quality", "gettysburg.txt");
+const WORKER = join(here, "..", "quality", "qualityWorker.js");
+
+/** The line every quality figure on random-weight models carries. */
+export const SYNTHETIC_QUALITY_LABEL = "random-weight model: quantization noise, not language quality";
+
+/**
+ * Refuse any pair whose quant was not made from the reference's weights (one line, saying how to make
+ * comparable files); returns the headers for the request.
+ */
+async function checkPairs(
+  models: string[],
+  reference: string,
+): Promise<{ ref: GgufFile; files: QualityRequest["files"] }> {
+  const ref = await readGguf(reference, { skipArrays: true });
+  const files: QualityRequest["files"] = {};
+  for (const m of models) {
+    const g = await readGguf(m, { skipArrays: true });
+    const c = comparable(ref, g);
+    if (!c.ok)
+      throw new MoebenchError(`${m} ${c.reason}: its KL divergence against ${reference} would mean nothing`, c.hint);
+    const f = modelFacts(g);
+    files[m] = { fileType: f.fileType, synthetic: c.synthetic };
+  }
+  return { ref, files };
 }
 
-/** Teacher-forced next-token distributions at every position after the first (node-llama-cpp, CPU). */
-async function distributions(path: string, tokens: number[], threads: number): Promise<Dist[]> {
-  const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
-  const model = await llama.loadModel({ modelPath: path });
-  try {
-    const ctx = await model.createContext({
-      contextSize: Math.max(256, tokens.length + 8),
-      batchSize: Math.min(512, tokens.length),
-      threads: { ideal: threads, min: threads },
+/** Run the measurement in a child process (a llama.cpp crash or OOM is the worker's, not the CLI's). */
+function runWorker(req: QualityRequest): Promise<QualityResponse> {
+  return new Promise((resolvePromise, reject) => {
+    const child = fork(WORKER, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], serialization: "advanced" });
+    let answered = false;
+    child.once("message", (msg: QualityWorkerMessage) => {
+      answered = true;
+      if (msg.ok) resolvePromise(msg.result);
+      else if (msg.user) reject(new MoebenchError(msg.message, msg.hint));
+      else reject(new Error(`quality worker: ${msg.message}`));
     });
-    const seq = ctx.getSequence();
-    const opts = { temperature: 1, topK: 0, topP: 1, minP: 0 };
-    const out = await seq.controlledEvaluate(
-      tokens.slice(0, -1).map((t) => [t, { generateNext: { probabilities: true, options: opts } }] as never),
-    );
-    await ctx.dispose();
-    return out.map((o, i) => {
-      const p = (o as { next?: { probabilities?: Map<number, number> } } | undefined)?.next?.probabilities;
-      if (!p) throw new MoebenchError(`${path}: no probabilities at position ${i}`);
-      return p as Dist;
+    child.once("exit", (code, signal) => {
+      if (!answered)
+        reject(
+          new MoebenchError(
+            `quality worker died (${signal ?? `exit ${code}`}) before it answered`,
+            "llama.cpp crashed or ran out of memory; try fewer --tokens or smaller models",
+            1,
+          ),
+        );
     });
-  } finally {
-    await model.dispose();
-  }
+    child.send(req);
+  });
 }
 
 export async function measureQuality(
   models: string[],
   reference: string,
   o: { text: string; tokens: number; threads: number },
-): Promise<{ rows: QualityRow[]; tokens: number }> {
-  for (const m of [reference, ...models])
-    if (!existsSync(m))
-      throw new MoebenchError(
-        `${m}: no such file`,
-        "pass GGUF files (quality needs real files: the quants must be made from the reference's weights)",
-      );
+): Promise<QualityResponse> {
   if (!existsSync(o.text)) throw new MoebenchError(`--text ${o.text}: no such file`);
-  const refFacts = modelFacts(await readGguf(reference, { skipArrays: true }));
-  for (const m of models) {
-    const f = modelFacts(await readGguf(m, { skipArrays: true }));
-    if (f.vocab !== refFacts.vocab || f.arch !== refFacts.arch)
-      throw new MoebenchError(
-        `${m}: ${f.arch}/${f.vocab} tokens does not match the reference ${refFacts.arch}/${refFacts.vocab}`,
-        "compare quants of the same model",
-      );
-  }
-  const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
-  const tm = await llama.loadModel({ modelPath: reference, vocabOnly: true } as never);
-  const tokens = (tm.tokenize(readFileSync(o.text, "utf8")) as unknown as number[]).slice(0, o.tokens + 1);
-  await tm.dispose();
-  if (tokens.length < 16)
-    throw new MoebenchError(`--text ${o.text}: only ${tokens.length} tokens`, "use a longer text");
-  const ref = await distributions(reference, tokens, o.threads);
-  const next = tokens.slice(1);
-  const rows: QualityRow[] = [];
-  for (const m of models) {
-    const q = await distributions(m, tokens, o.threads);
-    const f = modelFacts(await readGguf(m, { skipArrays: true }));
-    rows.push({
-      model: basename(m, ".gguf"),
-      path: resolve(m),
-      fileType: f.fileType,
-      reference: basename(reference, ".gguf"),
-      synthetic: !!f.synthetic,
-      ...quality(ref, q, next),
-    });
-  }
-  return { rows, tokens: next.length };
+  const { ref, files } = await checkPairs(models, reference);
+  return runWorker({
+    models,
+    reference,
+    text: o.text,
+    tokens: o.tokens,
+    threads: o.threads,
+    files,
+    vocab: modelFacts(ref).vocab,
+  });
+}
+
+function summary(res: QualityResponse): string {
+  const truncated = res.rows.some((r) => r.truncated);
+  const how = truncated
+    ? "some distributions were truncated (fewer tokens than the vocabulary): the missing mass is one bucket"
+    : "full distributions (every token of the vocabulary, no top-k truncation)";
+  const label = res.rows.some((r) => r.synthetic)
+    ? ` ${SYNTHETIC_QUALITY_LABEL[0]!.toUpperCase()}${SYNTHETIC_QUALITY_LABEL.slice(1)}.`
+    : "";
+  return `${res.tokens} positions scored, ${how}.${label}`;
 }
 
 export function qualityCommand(): Command {
   return new Command("quality")
     .description(
-      "KL divergence and top-1 agreement of quants against a reference (F16) model, teacher-forced over a text",
+      "KL divergence and top-1 agreement of quants against the F16 they were made from, teacher-forced over a text",
     )
-    .argument("<models...>", "quantized GGUF files of the same model")
+    .argument("<models...>", "GGUF files quantized from the reference (llama-quantize, or moebench synth --from)")
     .requiredOption("--reference <file>", "the reference (F16/BF16) GGUF")
     .option("--text <file>", "text to score (default: the Gettysburg Address fixture)")
     .option("--tokens <n>", "tokens to score", "512")
@@ -119,36 +117,50 @@ export function qualityCommand(): Command {
         o: { reference: string; text?: string; tokens: string; threads: string; out?: string; json?: boolean },
       ) => {
         const n = Number(o.tokens);
-        if (!Number.isInteger(n) || n < 16) throw new MoebenchError(`--tokens ${o.tokens}: expected an integer ≥ 16`);
+        if (!Number.isInteger(n) || n < 16 || n > 1 << 20)
+          throw new MoebenchError(`--tokens ${o.tokens}: expected an integer from 16 to 1048576`);
         const res = await measureQuality(models, o.reference, {
           text: o.text ?? DEFAULT_TEXT,
           tokens: n,
           threads: Math.max(1, Number(o.threads) || 1),
         });
-        const doc = { reference: o.reference, text: o.text ?? DEFAULT_TEXT, tokens: res.tokens, rows: res.rows };
-        if (o.out) writeFileSync(o.out, `${JSON.stringify(doc, null, 2)}\n`);
+        const synthetic = res.rows.some((r) => r.synthetic);
+        const doc = {
+          reference: o.reference,
+          text: o.text ?? DEFAULT_TEXT,
+          tokens: res.tokens,
+          note: synthetic ? SYNTHETIC_QUALITY_LABEL : null,
+          rows: res.rows,
+        };
+        if (o.out) {
+          const out = o.out;
+          withFs(out, "write", () => writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`));
+        }
         if (o.json) {
           process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
           return;
         }
-        process.stdout.write(
-          `${mdTable(
-            ["model", "type", "mean KLD", "median KLD", "p99 KLD", "top-1 agreement", "PPL (ref)", "PPL (quant)"],
-            res.rows.map((r) => [
-              r.model,
-              r.fileType ?? "?",
-              r.meanKld.toExponential(3),
-              r.medianKld.toExponential(3),
-              r.p99Kld.toExponential(3),
-              `${(r.top1Agreement * 100).toFixed(1)}%`,
-              r.pplRef.toFixed(3),
-              r.pplQuant.toFixed(3),
-            ]),
-          )}\n`,
-        );
-        process.stdout.write(
-          `\n${res.tokens} positions scored, full distributions (no top-k truncation).${res.rows.some((r) => r.synthetic) ? " Synthetic (random-weight) models: these figures measure quantization noise only, not language quality." : ""}\n`,
-        );
+        const headers = [
+          "model",
+          "type",
+          "mean KLD",
+          "median KLD",
+          "p99 KLD",
+          "top-1 agreement",
+          "PPL (ref)",
+          "PPL (quant)",
+        ];
+        const rows = res.rows.map((r: QualityRow) => [
+          r.model,
+          r.fileType ?? "?",
+          r.meanKld.toExponential(3),
+          r.medianKld.toExponential(3),
+          r.p99Kld.toExponential(3),
+          `${(r.top1Agreement * 100).toFixed(1)}%`,
+          r.pplRef.toFixed(3),
+          r.pplQuant.toFixed(3),
+        ]);
+        process.stdout.write(`${mdTable(headers, rows)}\n\n${summary(res)}\n`);
       },
     );
 }

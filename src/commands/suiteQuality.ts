@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { modelFacts } from "../gguf/modelFacts.js";
 import { readGguf } from "../gguf/read.js";
+import { comparable } from "../gguf/provenance.js";
 import type { Planned } from "../plan/planSuite.js";
 import { withFs } from "../util/fsErrors.js";
 import { DEFAULT_TEXT, measureQuality } from "./quality.js";
@@ -12,16 +13,20 @@ export async function suiteQuality(models: Planned["models"], runDir: string): P
   const files = models.filter((m): m is Extract<typeof m, { kind: "path" }> => m.kind === "path");
   if (models.some((m) => m.kind === "synth"))
     process.stderr.write(
-      "quality: synthetic quants have independent random weights, so a KL divergence against the synthetic F16 means nothing; quantize an F16 file with llama-quantize and list the files (README: quality)\n",
+      "quality: synthetic quants have independent random weights, so a KL divergence against the synthetic F16 " +
+        "means nothing; make quants with `moebench synth <preset> -q <Q> --from <F16.gguf>` and list the files " +
+        "(README: quality)\n",
     );
   const facts = await Promise.all(
-    files.map(async (m) => ({ m, f: modelFacts(await readGguf(m.path, { skipArrays: true })) })),
+    files.map(async (m) => {
+      const g = await readGguf(m.path, { skipArrays: true });
+      return { m, g, f: modelFacts(g) };
+    }),
   );
   const rows: unknown[] = [];
   for (const ref of facts.filter((x) => /^(F16|BF16|ALL_F32)$/.test(x.f.fileType ?? ""))) {
-    const same = facts.filter(
-      (x) => x !== ref && x.f.arch === ref.f.arch && x.f.vocab === ref.f.vocab && x.f.params === ref.f.params,
-    );
+    // only the quants made from this reference's weights (gguf/provenance)
+    const same = facts.filter((x) => x !== ref && comparable(ref.g, x.g).ok);
     if (!same.length) continue;
     const r = await measureQuality(
       same.map((x) => x.m.path),

@@ -4,6 +4,8 @@
  * the byte offsets of the fp16 scale fields inside one block, which the synthesizer fills with small
  * finite values so that random blocks never decode to NaN/Inf.
  */
+import { blockBytes } from "./weightCounts.js";
+
 export interface GgmlType {
   readonly id: number;
   readonly name: string;
@@ -16,29 +18,29 @@ export interface GgmlType {
   readonly quantized: boolean;
 }
 
+/** A type from its id, name, [elements, bytes] per block, scale offsets, and whether it is quantized. */
 const t = (
   id: number,
   name: string,
-  blockSize: number,
-  typeSize: number,
+  [blockSize, typeSize]: [number, number],
   scales: number[] = [],
   quantized = true,
 ): GgmlType => ({ id, name, blockSize, typeSize, scales, quantized });
 
 export const GGML_TYPES: readonly GgmlType[] = [
-  t(0, "F32", 1, 4, [], false),
-  t(1, "F16", 1, 2, [], false),
-  t(2, "Q4_0", 32, 18, [0]),
-  t(3, "Q4_1", 32, 20, [0, 2]),
-  t(6, "Q5_0", 32, 22, [0]),
-  t(7, "Q5_1", 32, 24, [0, 2]),
-  t(8, "Q8_0", 32, 34, [0]),
-  t(10, "Q2_K", 256, 84, [80, 82]),
-  t(11, "Q3_K", 256, 110, [108]),
-  t(12, "Q4_K", 256, 144, [0, 2]),
-  t(13, "Q5_K", 256, 176, [0, 2]),
-  t(14, "Q6_K", 256, 210, [208]),
-  t(30, "BF16", 1, 2, [], false),
+  t(0, "F32", [1, 4], [], false),
+  t(1, "F16", [1, 2], [], false),
+  t(2, "Q4_0", [32, 18], [0]),
+  t(3, "Q4_1", [32, 20], [0, 2]),
+  t(6, "Q5_0", [32, 22], [0]),
+  t(7, "Q5_1", [32, 24], [0, 2]),
+  t(8, "Q8_0", [32, 34], [0]),
+  t(10, "Q2_K", [256, 84], [80, 82]),
+  t(11, "Q3_K", [256, 110], [108]),
+  t(12, "Q4_K", [256, 144], [0, 2]),
+  t(13, "Q5_K", [256, 176], [0, 2]),
+  t(14, "Q6_K", [256, 210], [208]),
+  t(30, "BF16", [1, 2], [], false),
 ];
 
 const byName = new Map(GGML_TYPES.map((x) => [x.name, x]));
@@ -55,14 +57,9 @@ export function ggmlTypeById(id: number): GgmlType | undefined {
   return byId.get(id);
 }
 
-/** Bytes of a tensor of `nElements` elements whose first dimension is `ne0`. */
+/** Bytes of a tensor of this type and shape (one formula for every tensor: weightCounts.blockBytes). */
 export function tensorBytes(type: GgmlType, shape: readonly number[]): number {
-  const ne0 = shape[0] ?? 1;
-  if (ne0 % type.blockSize !== 0)
-    throw new Error(`row of ${ne0} elements is not a multiple of ${type.name}'s block of ${type.blockSize}`);
-  let rows = 1;
-  for (let i = 1; i < shape.length; i++) rows *= shape[i]!;
-  return (ne0 / type.blockSize) * type.typeSize * rows;
+  return blockBytes([type.blockSize, type.typeSize], shape);
 }
 
 export interface FileType {

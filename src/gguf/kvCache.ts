@@ -1,4 +1,7 @@
-/** KV-cache size from the architecture (pure): only attention layers hold a KV cache; hybrid short-conv layers keep a small fixed state. */
+/**
+ * KV-cache size from the architecture (pure): only attention layers hold a KV cache; hybrid short-conv
+ * layers keep a small fixed state.
+ */
 export const KV_TYPE_BYTES: Readonly<Record<string, number>> = {
   f32: 4,
   f16: 2,

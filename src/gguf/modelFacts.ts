@@ -1,5 +1,7 @@
 import type { GgufFile, MetaValue } from "./read.js";
 import { FTYPE_NAMES } from "./ggmlTypes.js";
+import { elementCount, weightCounts } from "./weightCounts.js";
+import { MoebenchError } from "../util/errors.js";
 
 export interface TypeHistogramRow {
   type: string;
@@ -17,8 +19,10 @@ export interface ModelFacts {
   tensorCount: number;
   tensorBytes: number;
   params: number;
-  /** MoE: parameters used per token (all non-expert tensors + n_used/n_expert of the expert tensors); dense: = params */
+  /** MoE: parameters used per token (non-expert tensors + n_used/n_expert of the experts); dense: = params */
   activeParams: number;
+  /** weight bytes a generated token reads (weightCounts) */
+  activeBytesPerToken: number;
   isMoe: boolean;
   nExpert: number;
   nExpertUsed: number;
@@ -41,90 +45,138 @@ export interface ModelFacts {
   synthetic: { preset: string; scale: string; sparse: boolean } | null;
 }
 
-const num = (v: MetaValue | undefined): number | null =>
-  typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : null;
+const num = (v: MetaValue | undefined): number | null => {
+  if (typeof v === "number") return v;
+  return typeof v === "bigint" ? Number(v) : null;
+};
 
-/** Facts about a model read from its GGUF header (pure). */
-export function modelFacts(f: GgufFile): ModelFacts {
-  const m = f.metadata;
-  const arch = String(m.get("general.architecture") ?? "unknown");
-  const k = (s: string): MetaValue | undefined => m.get(`${arch}.${s}`);
-  const nLayer = num(k("block_count")) ?? 0;
-  const nEmbd = num(k("embedding_length")) ?? 0;
-  const nHead = (() => {
-    const v = k("attention.head_count");
-    return Array.isArray(v) ? (num(v.find((x) => Number(x) > 0)) ?? 0) : (num(v) ?? 0);
-  })();
-  const kvRaw = k("attention.head_count_kv");
-  const kvPerLayer: number[] = Array.isArray(kvRaw)
-    ? kvRaw.map((x) => Number(x))
-    : Array.from({ length: nLayer }, () => num(kvRaw) ?? nHead);
-  const attentionLayers = kvPerLayer.map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0);
-  const nHeadKv = kvPerLayer.find((n) => n > 0) ?? 0;
-  const headDimK = num(k("attention.key_length")) ?? (nHead ? nEmbd / nHead : 0);
-  const headDimV = num(k("attention.value_length")) ?? headDimK;
-  const nExpert = num(k("expert_count")) ?? 0;
-  const nExpertUsed = num(k("expert_used_count")) ?? 0;
-  const tokens = m.get("tokenizer.ggml.tokens");
-  const vocab =
-    num(k("vocab_size")) ??
-    (Array.isArray(tokens) && tokens.length
-      ? tokens.length
-      : (f.tensors.find((t) => t.name === "token_embd.weight")?.shape[1] ?? 0));
+/**
+ * Ranges of the header values that size memory or arithmetic here and in `fit` (llama.cpp's own limits
+ * where it has them: LLAMA_MAX_LAYERS 512, LLAMA_MAX_EXPERTS 1024). A value outside is a corrupt header:
+ * checked before anything is allocated from it.
+ */
+export const HPARAM_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  block_count: [1, 512],
+  embedding_length: [1, 1 << 18],
+  "attention.head_count": [0, 4096],
+  "attention.head_count_kv": [0, 4096],
+  "attention.key_length": [0, 1 << 16],
+  "attention.value_length": [0, 1 << 16],
+  expert_count: [0, 1024],
+  expert_used_count: [0, 1024],
+  vocab_size: [1, 1 << 24],
+  context_length: [1, 1 << 30],
+  "shortconv.l_cache": [0, 1024],
+};
+
+function ranged(f: GgufFile, arch: string, key: string): number | null {
+  const full = `${arch}.${key}`;
+  const v = f.metadata.get(full);
+  const values = Array.isArray(v) ? v : [v];
+  const [lo, hi] = HPARAM_RANGES[key]!;
+  for (const x of values) {
+    if (x === undefined) continue;
+    const n = num(x);
+    if (n === null || !Number.isInteger(n) || n < lo || n > hi)
+      throw new MoebenchError(
+        `${f.path}: ${full} = ${Array.isArray(v) ? `[…${String(x)}…]` : String(x)} is out of range (${lo}…${hi})`,
+        "the file's header is corrupt, or not a language model llama.cpp loads",
+      );
+  }
+  return Array.isArray(v) ? null : num(v);
+}
+
+/** KV heads per block: the converter writes an array for hybrid models (0 = no attention in that block). */
+function kvHeadsPerLayer(f: GgufFile, arch: string, nLayer: number, nHead: number): number[] {
+  ranged(f, arch, "attention.head_count_kv");
+  const raw = f.metadata.get(`${arch}.attention.head_count_kv`);
+  if (!Array.isArray(raw)) return Array.from({ length: nLayer }, () => num(raw) ?? nHead);
+  if (raw.length !== nLayer)
+    throw new MoebenchError(
+      `${f.path}: ${arch}.attention.head_count_kv has ${raw.length} entries for ${nLayer} blocks`,
+      "the file's header is corrupt",
+    );
+  return raw.map((x) => Number(x));
+}
+
+function firstHeadCount(f: GgufFile, arch: string): number {
+  ranged(f, arch, "attention.head_count");
+  const v = f.metadata.get(`${arch}.attention.head_count`);
+  if (Array.isArray(v)) return num(v.find((x) => Number(x) > 0)) ?? 0;
+  return num(v) ?? 0;
+}
+
+function histogramOf(f: GgufFile): TypeHistogramRow[] {
   const hist = new Map<string, TypeHistogramRow>();
-  let params = 0;
-  let expertParams = 0;
-  let bytes = 0;
   for (const t of f.tensors) {
-    const n = t.shape.reduce((a, b) => a * b, 1);
-    params += n;
-    bytes += t.bytes;
-    if (/_exps\./.test(t.name)) expertParams += n;
     const row = hist.get(t.type) ?? { type: t.type, tensors: 0, params: 0, bytes: 0, bitsPerWeight: 0 };
     row.tensors++;
-    row.params += n;
+    row.params += elementCount(t.shape);
     row.bytes += t.bytes;
     hist.set(t.type, row);
   }
-  const histogram = [...hist.values()]
+  return [...hist.values()]
     .map((r) => ({ ...r, bitsPerWeight: r.params ? (r.bytes * 8) / r.params : 0 }))
     .sort((a, b) => b.bytes - a.bytes);
-  const isMoe = nExpert > 1 && expertParams > 0;
-  const activeParams = isMoe ? Math.round(params - expertParams * (1 - nExpertUsed / nExpert)) : params;
-  const ft = num(m.get("general.file_type"));
+}
+
+function syntheticOf(m: Map<string, MetaValue>): ModelFacts["synthetic"] {
   const preset = m.get("moebench.synthetic.preset");
+  if (typeof preset !== "string") return null;
+  return {
+    preset,
+    scale: String(m.get("moebench.synthetic.scale") ?? ""),
+    sparse: m.get("moebench.synthetic.sparse") === true,
+  };
+}
+
+/** Facts about a model read from its GGUF header (pure); a header value out of range is a one-line error. */
+export function modelFacts(f: GgufFile): ModelFacts {
+  const m = f.metadata;
+  const arch = String(m.get("general.architecture") ?? "unknown");
+  const nLayer = ranged(f, arch, "block_count") ?? 0;
+  const nEmbd = ranged(f, arch, "embedding_length") ?? 0;
+  const nHead = firstHeadCount(f, arch);
+  const kvPerLayer = kvHeadsPerLayer(f, arch, nLayer, nHead);
+  const attentionLayers = kvPerLayer.map((n, i) => (n > 0 ? i : -1)).filter((i) => i >= 0);
+  const headDimK = ranged(f, arch, "attention.key_length") ?? (nHead ? nEmbd / nHead : 0);
+  const headDimV = ranged(f, arch, "attention.value_length") ?? headDimK;
+  const nExpert = ranged(f, arch, "expert_count") ?? 0;
+  const nExpertUsed = ranged(f, arch, "expert_used_count") ?? 0;
+  const vocab =
+    ranged(f, arch, "vocab_size") ??
+    f.arrayLengths.get("tokenizer.ggml.tokens") ??
+    f.tensors.find((t) => t.name === "token_embd.weight")?.shape[1] ??
+    0;
+  const counts = weightCounts(f.tensors, nExpert, nExpertUsed);
+  const ft = num(m.get("general.file_type"));
+  const name = m.get("general.name");
   return {
     arch,
-    name: typeof m.get("general.name") === "string" ? String(m.get("general.name")) : null,
+    name: typeof name === "string" ? name : null,
     fileType: ft === null ? null : (FTYPE_NAMES[ft] ?? `ftype ${ft}`),
     fileBytes: f.fileBytes,
     tensorCount: f.tensors.length,
-    tensorBytes: bytes,
-    params,
-    activeParams,
-    isMoe,
+    tensorBytes: counts.tensorBytes,
+    params: counts.params,
+    activeParams: counts.activeParams,
+    activeBytesPerToken: counts.activeBytesPerToken,
+    isMoe: nExpert > 1 && counts.expertParams > 0,
     nExpert,
     nExpertUsed,
     nLayer,
     nEmbd,
     vocab,
-    ctxTrain: num(k("context_length")),
+    ctxTrain: ranged(f, arch, "context_length"),
     attentionLayers,
     nHead,
-    nHeadKv,
+    nHeadKv: kvPerLayer.find((n) => n > 0) ?? 0,
     headDimK,
     headDimV,
     recurrentLayers: kvPerLayer.map((n, i) => (n === 0 ? i : -1)).filter((i) => i >= 0),
-    convLCache: num(k("shortconv.l_cache")) ?? 0,
-    bitsPerWeight: params ? (bytes * 8) / params : 0,
-    histogram,
-    synthetic:
-      typeof preset === "string"
-        ? {
-            preset,
-            scale: String(m.get("moebench.synthetic.scale") ?? ""),
-            sparse: m.get("moebench.synthetic.sparse") === true,
-          }
-        : null,
+    convLCache: ranged(f, arch, "shortconv.l_cache") ?? 0,
+    bitsPerWeight: counts.params ? (counts.tensorBytes * 8) / counts.params : 0,
+    histogram: histogramOf(f),
+    synthetic: syntheticOf(m),
   };
 }

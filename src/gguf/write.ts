@@ -1,9 +1,11 @@
-import { open, rename, unlink } from "node:fs/promises";
+import { readdirSync, statSync, unlinkSync } from "node:fs";
+import { open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import type { GgmlType } from "./ggmlTypes.js";
 import { tensorBytes } from "./ggmlTypes.js";
 import { ByteSink, type GgufValue } from "./ggufValue.js";
 import { MoebenchError } from "../util/errors.js";
+import { fsError } from "../util/fsErrors.js";
 
 export const GGUF_ALIGNMENT = 32;
 
@@ -71,13 +73,17 @@ export async function writeGguf(
   const { header, offsets, sizes } = encodeHeader(kv, tensors);
   const dataBytes = tensors.length ? align(offsets[offsets.length - 1]! + sizes[sizes.length - 1]!) : 0;
   const total = header.length + dataBytes;
-  const tmp = join(dirname(path), `.${basename(path)}.partial-${process.pid}`);
-  let fh;
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) throw fsError(Object.assign(new Error(), { code: "EISDIR" }), path, "write");
+  removeStalePartials(dirname(path));
+  const tmp = partialName(path, process.pid);
+  let fh: FileHandle | undefined;
   try {
     fh = await open(tmp, "w");
   } catch (e) {
-    throw fsError(e, path);
+    throw fsError(e, path, "write");
   }
+  const guard = removeOnSignal(tmp);
   try {
     await fh.write(header, 0, header.length, 0);
     if (opts.sparse) {
@@ -120,6 +126,7 @@ export async function writeGguf(
         }
         let got = 0;
         for (const chunk of data(t, sizes[i]!)) {
+          if (guard.interrupted) throw new MoebenchError(`${path}: interrupted; nothing was left under that name`);
           await push(chunk);
           pos += chunk.length;
           got += chunk.length;
@@ -138,21 +145,87 @@ export async function writeGguf(
   } catch (e) {
     await fh?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw fsError(e, path);
+    throw fsError(e, path, "write");
+  } finally {
+    guard.dispose();
   }
   return { path, fileBytes: total, tensorBytes: sizes.reduce((a, b) => a + b, 0), headerBytes: header.length };
 }
 
-function fsError(e: unknown, path: string): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === "ENOSPC")
-    return new MoebenchError(
-      `${path}: disk full while writing`,
-      "free space or write elsewhere with -o; nothing was left under that name",
-    );
-  if (code === "EACCES" || code === "EPERM" || code === "EROFS")
-    return new MoebenchError(`${path}: not writable (${code})`, "choose a writable folder with -o");
-  if (code === "ENOENT")
-    return new MoebenchError(`${path}: folder does not exist`, "create it first or choose another -o");
-  return e instanceof Error ? e : new Error(String(e));
+/** The temporary name a file is written under until it is complete (same folder, so rename is atomic). */
+export const partialName = (path: string, pid: number): string =>
+  join(dirname(path), `.${basename(path)}.partial-${pid}`);
+
+const PARTIAL = /^\..+\.partial-(\d+)$/;
+const DAY_MS = 24 * 3600 * 1000;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * Remove temporary files of writes that never finished (a killed process leaves a `.name.partial-PID` of up
+ * to the model's full size): older than a day and not held by a live process. Best effort.
+ */
+export function removeStalePartials(dir: string, now = Date.now(), maxAgeMs = DAY_MS): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = PARTIAL.exec(name);
+    if (!m) continue;
+    const p = join(dir, name);
+    try {
+      if (now - statSync(p).mtimeMs > maxAgeMs && !(Number(m[1]) !== process.pid && alive(Number(m[1])))) {
+        unlinkSync(p);
+        removed.push(p);
+      }
+    } catch {
+      /* raced with another cleaner, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
+/**
+ * While a file is being written: on SIGINT/SIGTERM remove its temporary file at once (synchronously, the
+ * process may be about to die). If nobody else handles the signal, die of it as Node would have (exit 130
+ * for SIGINT); otherwise (the runner has its own handler) the write stops at its next chunk.
+ */
+function removeOnSignal(tmp: string): { readonly interrupted: boolean; dispose(): void } {
+  const state = { interrupted: false };
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  const dispose = (): void => {
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
+    handlers.clear();
+  };
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    const h = (): void => {
+      state.interrupted = true;
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* already gone */
+      }
+      dispose();
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    handlers.set(sig, h);
+    process.on(sig, h);
+  }
+  return {
+    get interrupted() {
+      return state.interrupted;
+    },
+    dispose,
+  };
 }

@@ -49,14 +49,10 @@ async function modelInfo(models: readonly ModelRef[]): Promise<ModelInfo> {
   const info: ModelInfo = { sizes: new Map(), limits: new Map(), warnings: [] };
   for (const m of models) {
     if (m.kind === "synth") {
+      // the plan counts its active parameters (gguf/weightCounts: one function for every caller)
       const p = planSynth({ preset: m.preset, quant: m.quant, scale: m.scale });
-      const active = p.tensors
-        .filter((t) => /_exps\./.test(t.name))
-        .reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
-      const h = p.hparams;
-      const activeParams = h.nExpert ? p.params - active * (1 - (h.nExpertUsed ?? 0) / h.nExpert) : p.params;
-      info.sizes.set(m.ref, { bytes: p.tensorBytes, params: p.params, activeParams });
-      info.limits.set(m.ref, { ctxTrain: h.ctxTrain });
+      info.sizes.set(m.ref, { bytes: p.tensorBytes, params: p.params, activeParams: p.activeParams });
+      info.limits.set(m.ref, { ctxTrain: p.hparams.ctxTrain });
     } else if (m.kind === "path") {
       try {
         const f = modelFacts(await readGguf(m.path, { skipArrays: true }));

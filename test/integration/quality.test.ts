@@ -30,7 +30,8 @@ describe("moebench quality", () => {
     expect(kld[2]!).toBeLessThan(kld[3]!);
     // llama-perplexity --kl-divergence on these files (-c 128): 0.000014, 0.000096, 0.000474, 0.006080
     const llamaPerplexity = [0.000014, 0.000096, 0.000474, 0.00608];
-    kld.forEach((k, i) => expect(Math.abs(k - llamaPerplexity[i]!) / llamaPerplexity[i]!).toBeLessThan(0.15));
+    for (const [i, k] of kld.entries())
+      expect(Math.abs(k - llamaPerplexity[i]!) / llamaPerplexity[i]!).toBeLessThan(0.15);
     expect(j.rows.every((x) => x.synthetic)).toBe(true);
   });
 
@@ -39,7 +40,17 @@ describe("moebench quality", () => {
     const f = join(d, "q.yaml");
     writeFileSync(
       f,
-      `name: q\nmodels:\n${["F16", "Q8_0", "Q2_K"].map((q) => `  - ${join(Q, `micro-${q}.gguf`)}`).join("\n")}\ntests: [tg8]\nthreads: [1]\nrepetitions: {min: 2, max: 2}\nquality: true\nbackend: cpu\n`,
+      [
+        "name: q",
+        "models:",
+        ...["F16", "Q8_0", "Q2_K"].map((q) => `  - ${join(Q, `micro-${q}.gguf`)}`),
+        "tests: [tg8]",
+        "threads: [1]",
+        "repetitions: {min: 2, max: 2}",
+        "quality: true",
+        "backend: cpu",
+        "",
+      ].join("\n"),
     );
     let r = cli(["run", f, "--out", join(d, "run")]);
     expect(r.status, r.stderr).toBe(0);
@@ -51,6 +62,49 @@ describe("moebench quality", () => {
       /\| Q8_0 .*KLD \d\.\d\de-\d, top-1 \d+\.\d% vs micro-F16 \(random-weight model: quantization noise only\)/,
     );
     expect(md).toMatch(/\| F16 .*\| reference/);
+  });
+
+  it("the text and --json agree: full distributions, not truncated; the random-weight label", () => {
+    const args = ["quality", join(Q, "micro-Q8_0.gguf"), "--reference", join(Q, "micro-F16.gguf"), "--tokens", "32"];
+    const text = cli(args);
+    expect(text.status, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/full distributions \(every token of the vocabulary, no top-k truncation\)/);
+    expect(text.stdout).toMatch(/Random-weight model: quantization noise, not language quality/);
+    const j = JSON.parse(cli([...args, "--json"]).stdout) as { note: string; rows: { truncated: boolean }[] };
+    expect(j.rows.map((r) => r.truncated)).toEqual([false]);
+    expect(j.note).toBe("random-weight model: quantization noise, not language quality");
+  });
+
+  it("refuses two independently synthesized files (different weights), saying how to make comparable ones", () => {
+    const d = tmp();
+    for (const q of ["F16", "Q4_K_M"]) {
+      const r = cli(["synth", "llama-3.1-8b", "-q", q, "--scale", "tiny", "-o", join(d, `${q}.gguf`)]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const r = cli(["quality", join(d, "Q4_K_M.gguf"), "--reference", join(d, "F16.gguf")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/has its own random weights, not the reference's .*--from <reference F16\.gguf>/);
+  });
+
+  it("synth --from quantizes the F16 with llama-quantize; quality accepts that quant", () => {
+    const d = tmp();
+    const f16 = join(d, "ref.gguf");
+    expect(cli(["synth", "llama-3.1-8b", "-q", "F16", "--scale", "tiny", "-o", f16]).status).toBe(0);
+    const q = cli(["synth", "llama-3.1-8b", "-q", "Q4_K_M", "--from", f16, "-o", join(d, "q4.gguf")], {
+      timeout: 1_800_000,
+    });
+    expect(q.status, q.stderr).toBe(0);
+    const info = JSON.parse(cli(["inspect", join(d, "q4.gguf"), "--json"]).stdout) as { fileType: string };
+    expect(info.fileType).toBe("Q4_K_M");
+    const r = cli(["quality", join(d, "q4.gguf"), "--reference", f16, "--tokens", "32", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { rows: { meanKld: number; top1Agreement: number; synthetic: boolean }[] };
+    // the same weights quantized to ~4.5 bits: small divergence, mostly the same top token (not 0% as two
+    // unrelated models give)
+    expect(j.rows[0]!.synthetic).toBe(true);
+    expect(j.rows[0]!.meanKld).toBeLessThan(0.05);
+    expect(j.rows[0]!.top1Agreement).toBeGreaterThan(0.5);
   });
 
   it("refuses mismatched models with one line", () => {

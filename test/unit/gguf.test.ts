@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { existsSync, readdirSync, statSync, truncateSync, copyFileSync, chmodSync, mkdirSync } from "node:fs";
+import { readdirSync, statSync, truncateSync, copyFileSync, chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { synthesize, planSynth } from "../../src/gguf/synth/synthesize.js";
 import { readGguf } from "../../src/gguf/read.js";
@@ -50,23 +50,23 @@ describe("GGUF writer and reader", () => {
     await expect(readGguf(cut)).rejects.toThrow(/cut\.gguf: truncated GGUF/);
   });
 
-  it("an unwritable folder fails clearly and leaves no file behind", async () => {
+  it("an unwritable place fails with one line and leaves no file behind", async () => {
+    const d = tmp();
     if (process.getuid?.() === 0) {
-      // root ignores permissions: use a path under a file instead
-      const d = tmp();
+      // root ignores permissions: a path whose parent is a regular file cannot be written by anyone
+      writeFileSync(join(d, "file"), "x");
       await expect(
-        synthesize({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" }, join(d, "missing", "x.gguf")),
-      ).rejects.toThrow(/folder does not exist/);
-      expect(readdirSync(d)).toEqual([]);
+        synthesize({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" }, join(d, "file", "x.gguf")),
+      ).rejects.toThrow(/cannot write .*file\/x\.gguf: not a folder \(ENOTDIR\)/);
+      expect(readdirSync(d)).toEqual(["file"]);
       return;
     }
-    const d = tmp();
     mkdirSync(join(d, "ro"));
     chmodSync(join(d, "ro"), 0o500);
     await expect(
       synthesize({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" }, join(d, "ro", "x.gguf")),
-    ).rejects.toThrow(/not writable/);
-    expect(existsSync(join(d, "ro", "x.gguf"))).toBe(false);
+    ).rejects.toThrow(/cannot write .*x\.gguf: permission denied \(EACCES\)/);
+    expect(readdirSync(join(d, "ro"))).toEqual([]);
   });
 
   it("half-precision encoding of small scales is finite and close", () => {

@@ -15,8 +15,9 @@ describe("quant mixes", () => {
     expect(planSynth({ preset: "llama-3.1-8b", quant: "F16" }).params).toBe(8_030_261_312);
   });
 
-  it("the seed's model name is an alias of the LFM2-8B-A1B shapes", () => {
-    expect(planSynth({ preset: "LFM2.5-8B-A1B", quant: "q4_k_m" }).tensorBytes).toBe(5_042_386_688);
+  it("LFM2.5-8B-A1B Q4_K_M: LFM2-8B-A1B's bytes plus 62,464 more token rows at Q6_K (its tied output type)", () => {
+    // 2048 × 62,464 / 256 blocks × 210 bytes = 104,939,520
+    expect(planSynth({ preset: "LFM2.5-8B-A1B", quant: "q4_k_m" }).tensorBytes).toBe(5_042_386_688 + 104_939_520);
   });
 
   // The fixture holds llama-quantize's own per-tensor choices (llama.cpp bundled with node-llama-cpp,

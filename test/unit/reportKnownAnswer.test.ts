@@ -253,7 +253,7 @@ describe("quant matrix cells", () => {
       vramBytes: null,
       overheadBytes: 0,
     }).rows;
-    expect(q8.weights).toEqual({ bytes: want[0]!.weightsDevice, measured: false });
+    expect(q8.weights).toEqual({ bytes: want[0]!.weights.device, measured: false });
     expect(q8.totals).toEqual([
       { bytes: want[0]!.total, measured: false },
       { bytes: want[1]!.total, measured: false },

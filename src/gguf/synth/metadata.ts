@@ -3,12 +3,20 @@ import type { GgufValue } from "../ggufValue.js";
 import type { Hparams } from "./presets.js";
 import { synthVocab } from "./vocab.js";
 
-/** The GGUF key/value metadata the llama.cpp converter writes for this architecture (plus moebench's provenance keys). */
-export function buildMetadata(
-  h: Hparams,
-  ftype: FileType,
-  provenance: { preset: string; scale: string; seed: number; sparse: boolean },
-): [string, GgufValue][] {
+/** Where a synthetic file comes from (written as moebench.synthetic.* keys). */
+export interface Provenance {
+  preset: string;
+  scale: string;
+  seed: number;
+  sparse: boolean;
+  /** the file type synthesized */
+  quant: string;
+  /** identity of the random weights: same id, same weights (hash of preset, scale, seed and hyperparameters) */
+  weightsId: string;
+}
+
+/** The GGUF metadata the llama.cpp converter writes for this architecture (plus moebench's provenance keys). */
+export function buildMetadata(h: Hparams, ftype: FileType, provenance: Provenance): [string, GgufValue][] {
   const a = h.arch;
   const kv: [string, GgufValue][] = [];
   const u32 = (k: string, v: number): void => {
@@ -71,5 +79,9 @@ export function buildMetadata(
   str("moebench.synthetic.scale", provenance.scale);
   u32("moebench.synthetic.seed", provenance.seed);
   kv.push(["moebench.synthetic.sparse", { type: "bool", value: provenance.sparse }]);
+  // what was synthesized, and which random weights: llama-quantize copies these keys into the files it
+  // makes from this one (with a new general.file_type), which is how `quality` knows a derived quant
+  str("moebench.synthetic.quant", provenance.quant);
+  str("moebench.synthetic.weights", provenance.weightsId);
   return kv;
 }

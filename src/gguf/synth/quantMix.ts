@@ -63,6 +63,57 @@ function fallback(type: GgmlType, ne0: number): GgmlType {
   return ne0 % t.blockSize === 0 ? t : ggmlType("F16");
 }
 
+/** What the rules need to know about the model and the mix (llama-quant.cpp's quantize_state). */
+interface MixState {
+  f: string;
+  def: GgmlType;
+  tied: boolean;
+  nAttnV: number;
+  /** llama.cpp's n_gqa() reads layer 0; hybrid models have a conv block there (0 KV heads → 0) */
+  gqa0: number;
+  nExpert: number;
+  /** 8-expert models get Mixtral-specific rules */
+  eightExperts: boolean;
+  nLayer: number;
+}
+
+const q = (name: string): GgmlType => ggmlType(name);
+
+function outputType(st: MixState, ne0: number): GgmlType {
+  if (ne0 % st.def.blockSize !== 0) return q("Q8_0");
+  return st.def.name !== "Q8_0" ? q("Q6_K") : st.def;
+}
+
+function attnVType(st: MixState, i: number): GgmlType {
+  const { f } = st;
+  let nt = st.def;
+  if (f === "Q2_K") nt = q(st.gqa0 >= 4 ? "Q4_K" : "Q3_K");
+  else if (f === "Q3_K_M") nt = q(i < 2 ? "Q5_K" : "Q4_K");
+  else if (f === "Q3_K_L") nt = q("Q5_K");
+  else if ((f === "Q4_K_M" || f === "Q5_K_M") && useMoreBits(i, st.nAttnV)) nt = q("Q6_K");
+  else if (f === "Q4_K_S" && i < 4) nt = q("Q5_K");
+  return st.eightExperts ? q("Q8_0") : nt;
+}
+
+function ffnDownType(st: MixState, i: number): GgmlType {
+  const { f, nLayer } = st;
+  if (f === "Q2_K") return q("Q3_K");
+  if (f === "Q3_K_M") return q(i < Math.trunc(nLayer / 16) ? "Q5_K" : "Q4_K");
+  if (f === "Q3_K_L") return q("Q5_K");
+  if ((f === "Q4_K_M" || f === "Q5_K_M") && useMoreBits(i, nLayer)) return q("Q6_K");
+  if (f === "Q4_K_S" && i < Math.trunc(nLayer / 8)) return q("Q5_K");
+  return st.def;
+}
+
+function attnOutputType(st: MixState): GgmlType {
+  const { f } = st;
+  if (st.eightExperts) return ["Q2_K", "Q3_K_S", "Q3_K_M", "Q4_K_S", "Q4_K_M"].includes(f) ? q("Q5_K") : st.def;
+  if (f === "Q2_K") return q("Q3_K");
+  if (f === "Q3_K_M") return q("Q4_K");
+  if (f === "Q3_K_L") return q("Q5_K");
+  return st.def;
+}
+
 /** Assign a ggml type to every tensor (tensors must already be in llama.cpp's order). */
 export function assignTypes(
   h: Hparams,
@@ -76,64 +127,36 @@ export function assignTypes(
     // F16 / BF16: every quantizable tensor takes the half type, the rest stay as the converter wrote them
     return tensors.map((t) => ({ ...t, type: allowsQuantization(t.name, t.shape) ? def : base(t) }));
   }
-  const f = ftype.name;
-  const tied = !tensors.some((t) => t.name === "output.weight");
-  const nAttnV = tensors.filter((t) => category(t.name) === "attn_v").length;
-  // llama.cpp's n_gqa() reads layer 0; hybrid models have a conv block there (0 KV heads → 0)
   const hybrid = h.arch === "lfm2" || h.arch === "lfm2moe";
-  const gqa0 = hybrid && !(h.attnLayers ?? []).includes(0) ? 0 : h.nHead / h.nHeadKv;
-  const nExpert = Math.max(1, h.nExpert ?? 0);
-  const nLayer = h.nLayer;
+  const st: MixState = {
+    f: ftype.name,
+    def,
+    tied: !tensors.some((t) => t.name === "output.weight"),
+    nAttnV: tensors.filter((t) => category(t.name) === "attn_v").length,
+    gqa0: hybrid && !(h.attnLayers ?? []).includes(0) ? 0 : h.nHead / h.nHeadKv,
+    nExpert: Math.max(1, h.nExpert ?? 0),
+    eightExperts: h.nExpert === 8,
+    nLayer: h.nLayer,
+  };
   let iAttnV = 0;
   let iFfnDown = 0;
-
+  // MoE models count ffn_down by the block number in the name; others by occurrence (llama-quant.cpp)
   const layerOf = (name: string, counter: number): number => {
-    if (nExpert > 1) {
-      const m = /^blk\.(\d+)\./.exec(name);
-      if (!m) throw new Error(`cannot determine the layer of ${name}`);
-      return Number(m[1]);
-    }
-    return counter;
+    if (st.nExpert <= 1) return counter;
+    const m = /^blk\.(\d+)\./.exec(name);
+    if (!m) throw new Error(`cannot determine the layer of ${name}`);
+    return Number(m[1]);
   };
-
   const pick = (t: PlannedTensor): GgmlType => {
     const cat = category(t.name);
     let nt = def;
-    if (cat === "output" || (tied && cat === "token_embd")) {
-      const ne0 = t.shape[0]!;
-      if (ne0 % def.blockSize !== 0) nt = ggmlType("Q8_0");
-      else if (def.name !== "Q8_0") nt = ggmlType("Q6_K");
-    } else if (cat === "token_embd") {
-      // untied token embeddings keep the mix's default type for these file types
-    } else if (cat === "attn_v") {
-      if (f === "Q2_K") nt = ggmlType(gqa0 >= 4 ? "Q4_K" : "Q3_K");
-      else if (f === "Q3_K_M") nt = ggmlType(iAttnV < 2 ? "Q5_K" : "Q4_K");
-      else if (f === "Q3_K_L") nt = ggmlType("Q5_K");
-      else if ((f === "Q4_K_M" || f === "Q5_K_M") && useMoreBits(iAttnV, nAttnV)) nt = ggmlType("Q6_K");
-      else if (f === "Q4_K_S" && iAttnV < 4) nt = ggmlType("Q5_K");
-      if (h.nExpert === 8) nt = ggmlType("Q8_0");
-      iAttnV++;
-    } else if (cat === "attn_k") {
-      if (h.nExpert === 8) nt = ggmlType("Q8_0");
-    } else if (cat === "ffn_down") {
-      const i = layerOf(t.name, iFfnDown);
-      if (f === "Q2_K") nt = ggmlType("Q3_K");
-      else if (f === "Q3_K_M") nt = ggmlType(i < Math.trunc(nLayer / 16) ? "Q5_K" : "Q4_K");
-      else if (f === "Q3_K_L") nt = ggmlType("Q5_K");
-      else if (f === "Q4_K_M") {
-        if (useMoreBits(i, nLayer)) nt = ggmlType("Q6_K");
-      } else if (f === "Q5_K_M" && useMoreBits(i, nLayer)) nt = ggmlType("Q6_K");
-      else if (f === "Q4_K_S" && i < Math.trunc(nLayer / 8)) nt = ggmlType("Q5_K");
-      iFfnDown++;
-    } else if (cat === "attn_output") {
-      if (h.nExpert === 8) {
-        if (["Q2_K", "Q3_K_S", "Q3_K_M", "Q4_K_S", "Q4_K_M"].includes(f)) nt = ggmlType("Q5_K");
-      } else if (f === "Q2_K") nt = ggmlType("Q3_K");
-      else if (f === "Q3_K_M") nt = ggmlType("Q4_K");
-      else if (f === "Q3_K_L") nt = ggmlType("Q5_K");
-    }
+    if (cat === "output" || (st.tied && cat === "token_embd")) nt = outputType(st, t.shape[0]!);
+    else if (cat === "attn_v") nt = attnVType(st, iAttnV++);
+    else if (cat === "attn_k" && st.eightExperts) nt = q("Q8_0");
+    else if (cat === "ffn_down") nt = ffnDownType(st, layerOf(t.name, iFfnDown++));
+    else if (cat === "attn_output") nt = attnOutputType(st);
+    // untied token embeddings keep the mix's default type for these file types
     return fallback(nt, t.shape[0]!);
   };
-
   return tensors.map((t) => ({ ...t, type: allowsQuantization(t.name, t.shape) ? pick(t) : base(t) }));
 }

@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { FILE_TYPES, fileType, type GgmlType } from "../ggmlTypes.js";
 import { writeGguf, type WriteResult, type TensorToWrite } from "../write.js";
 import { tensorBytes } from "../ggmlTypes.js";
 import { MoebenchError, unknownChoice } from "../../util/errors.js";
 import { PRESETS, PRESET_ALIASES, SCALES, scaleHparams, type Hparams, type Scale } from "./presets.js";
-import { planTensors, paramCount } from "./tensorPlan.js";
+import { planTensors } from "./tensorPlan.js";
+import { weightCounts, type WeightCounts } from "../weightCounts.js";
 import { assignTypes, type TypedTensor } from "./quantMix.js";
 import { buildMetadata } from "./metadata.js";
 import { makeBlockPool, Rng } from "./blockPool.js";
@@ -18,13 +20,11 @@ export interface SynthRequest {
   sparse?: boolean;
 }
 
-export interface SynthPlan {
+export interface SynthPlan extends WeightCounts {
   preset: string;
   quant: string;
   scale: Scale;
   hparams: Hparams;
-  params: number;
-  tensorBytes: number;
   tensors: TypedTensor[];
 }
 
@@ -46,30 +46,64 @@ export function resolveQuant(name: string): string {
   throw unknownChoice("quant", name, QUANT_NAMES);
 }
 
+/**
+ * Ranges of the hyperparameters `--set` may change, checked before anything is planned or allocated
+ * (llama.cpp's LLAMA_MAX_LAYERS is 512, LLAMA_MAX_EXPERTS 1024; the synthetic tokenizer needs 275 tokens).
+ * [min, max, integer?]
+ */
+export const SET_RANGES: Readonly<Record<string, readonly [number, number, boolean]>> = {
+  vocab: [275, 1 << 20, true],
+  nEmbd: [32, 1 << 16, true],
+  nLayer: [1, 512, true],
+  nHead: [1, 1024, true],
+  nHeadKv: [1, 1024, true],
+  headDim: [8, 1024, true],
+  nFf: [32, 1 << 18, true],
+  ctxTrain: [1, 1 << 30, true],
+  ropeBase: [1e-3, 1e12, false],
+  rmsEps: [1e-12, 1, false],
+  convLCache: [2, 64, true],
+  nExpert: [1, 1024, true],
+  nExpertUsed: [1, 1024, true],
+  nFfExp: [32, 1 << 18, true],
+  nDenseLead: [0, 512, true],
+};
+
+function checkSetNumber(k: string, v: unknown): number {
+  const [lo, hi, int] = SET_RANGES[k] ?? [0, Number.MAX_SAFE_INTEGER, false];
+  if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (int && !Number.isInteger(v)))
+    throw new MoebenchError(
+      `--set ${k}=${String(v)}: expected ${int ? "an integer" : "a number"} from ${lo} to ${hi}`,
+      "these bounds keep a plan within what llama.cpp loads",
+    );
+  return v;
+}
+
+function checkSetValue(k: string, cur: unknown, v: number | boolean | number[]): number | boolean | number[] {
+  if (typeof cur === "number") return checkSetNumber(k, v);
+  if (typeof cur === "boolean" && typeof v !== "boolean")
+    throw new MoebenchError(`--set ${k}=${String(v)}: expected true or false`);
+  if (Array.isArray(cur)) {
+    if (!Array.isArray(v) || v.length > 512 || v.some((x) => !Number.isInteger(x) || x < 0 || x >= 512))
+      throw new MoebenchError(`--set ${k}=${String(v)}: expected a comma-separated list of block numbers (0…511)`);
+  }
+  return v;
+}
+
 /** Apply `--set key=value` overrides with validation (keys are Hparams fields). */
 export function applySets(h: Hparams, set: Record<string, number | boolean | number[]> = {}): Hparams {
   const out: Hparams = { ...h };
+  const settable = Object.keys(h).filter((x) => !["arch", "name", "note", "source", "tokenizerPre"].includes(x));
   for (const [k, v] of Object.entries(set)) {
-    if (!(k in h) || k === "arch" || k === "name" || k === "note") {
-      throw unknownChoice(
-        "hyperparameter",
-        k,
-        Object.keys(h).filter((x) => !["arch", "name", "note"].includes(x)),
-      );
-    }
-    const cur = (h as unknown as Record<string, unknown>)[k];
-    if (typeof cur === "number" && (typeof v !== "number" || !Number.isFinite(v) || v <= 0))
-      throw new MoebenchError(`--set ${k}=${String(v)}: expected a positive number`);
-    if (typeof cur === "boolean" && typeof v !== "boolean")
-      throw new MoebenchError(`--set ${k}=${String(v)}: expected true or false`);
-    if (Array.isArray(cur) && !Array.isArray(v))
-      throw new MoebenchError(`--set ${k}=${String(v)}: expected a comma-separated list of numbers`);
-    (out as unknown as Record<string, unknown>)[k] = v;
+    if (!settable.includes(k)) throw unknownChoice("hyperparameter", k, settable);
+    (out as unknown as Record<string, unknown>)[k] = checkSetValue(k, (h as unknown as Record<string, unknown>)[k], v);
   }
   if (out.nEmbd % out.headDim !== 0 && out.arch !== "llama")
     throw new MoebenchError(`--set: nEmbd ${out.nEmbd} is not a multiple of headDim ${out.headDim}`);
   if (out.nHead % out.nHeadKv !== 0)
     throw new MoebenchError(`--set: nHead ${out.nHead} is not a multiple of nHeadKv ${out.nHeadKv}`);
+  if ((out.nExpertUsed ?? 0) > (out.nExpert ?? 0))
+    throw new MoebenchError(`--set: nExpertUsed ${out.nExpertUsed} exceeds nExpert ${out.nExpert}`);
   if (out.attnLayers?.some((i) => i >= out.nLayer)) out.attnLayers = out.attnLayers.filter((i) => i < out.nLayer);
   return out;
 }
@@ -79,18 +113,27 @@ export function planSynth(req: SynthRequest): SynthPlan {
   const quant = resolveQuant(req.quant);
   const scale = req.scale ?? "full";
   if (!SCALES.includes(scale)) throw unknownChoice("scale", scale, SCALES);
-  const h = applySets(scaleHparams(PRESETS[preset]!, scale), req.set);
+  const h = applySets(scaleHparams(preset, PRESETS[preset]!, scale), req.set);
   const ft = fileType(quant)!;
   const tensors = assignTypes(h, ft, planTensors(h));
-  return {
-    preset,
-    quant,
-    scale,
-    hparams: h,
-    params: paramCount(tensors),
-    tensorBytes: tensors.reduce((s, t) => s + tensorBytes(t.type, t.shape), 0),
-    tensors,
-  };
+  const counts = weightCounts(
+    tensors.map((t) => ({ name: t.name, shape: t.shape, bytes: tensorBytes(t.type, t.shape) })),
+    h.nExpert ?? 0,
+    h.nExpertUsed ?? 0,
+  );
+  return { preset, quant, scale, hparams: h, tensors, ...counts };
+}
+
+/**
+ * Identity of a synthetic file's random weights: preset, scale, quant, seed and hyperparameters (two
+ * synthesized quants never share weights: each quant's blocks are drawn on their own).
+ */
+export function weightsId(plan: Pick<SynthPlan, "preset" | "scale" | "quant" | "hparams">, seed: number): string {
+  const { name: _name, note: _note, source: _source, ...h } = plan.hparams;
+  return createHash("sha256")
+    .update(JSON.stringify({ preset: plan.preset, scale: plan.scale, quant: plan.quant, seed, h }))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 function hashName(s: string): number {
@@ -143,6 +186,8 @@ export async function synthesize(
     scale: plan.scale,
     seed,
     sparse: !!req.sparse,
+    quant: plan.quant,
+    weightsId: weightsId(plan, seed),
   });
   const data = function* (t: TensorToWrite, bytes: number): Iterable<Uint8Array> {
     if (t.type.name === "F32") {

@@ -71,7 +71,10 @@ export function planTensors(h: Hparams): PlannedTensor[] {
   return sortLikeLlamaCpp(out);
 }
 
-/** llama.cpp's loader orders weights by block number (non-block tensors first), then by name; llama-quantize writes them in that order. */
+/**
+ * llama.cpp's loader orders weights by block number (non-block tensors first), then by name; llama-quantize
+ * writes them in that order.
+ */
 export function sortLikeLlamaCpp<T extends { name: string }>(tensors: T[]): T[] {
   const layer = (n: string): number => {
     const m = /^blk\.(\d+)\./.exec(n);
@@ -81,10 +84,8 @@ export function sortLikeLlamaCpp<T extends { name: string }>(tensors: T[]): T[] 
     const la = layer(a.name);
     const lb = layer(b.name);
     if (la !== lb) return la - lb;
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    if (a.name === b.name) return 0;
+    // byte order (std::string's operator<), not the locale's
+    return a.name < b.name ? -1 : 1;
   });
-}
-
-export function paramCount(tensors: readonly { shape: readonly number[] }[]): number {
-  return tensors.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
 }

@@ -27,24 +27,36 @@ export function byteToUnicode(): string[] {
   return map;
 }
 
+const SPECIALS: Readonly<Record<string, readonly string[]>> = {
+  qwen2: ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+  lfm2: ["<|startoftext|>", "<|endoftext|>", "<|pad|>"],
+  default: ["<s>", "</s>", "<unk>"],
+};
+const LLAMA_SPECIALS = ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"];
+const LETTERS = "etaoinshrdlucmfwypvbgkjqxzETAOINSHRDLUCMFWYPVBGKJQXZ0123456789".split("");
+
+/**
+ * One level of merges, breadth first: every prefix of the frontier + a letter, until `push` says the
+ * vocabulary is full. Returns the next frontier.
+ */
+function mergeLevel(frontier: readonly string[], push: (left: string, right: string) => boolean): string[] {
+  const next: string[] = [];
+  for (const a of frontier)
+    for (const b of LETTERS) {
+      next.push(a + b);
+      if (push(a, b)) return next;
+    }
+  return next;
+}
+
 export function synthVocab(size: number, family: string): SynthVocab {
-  const specials =
-    family === "qwen2"
-      ? ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-      : family === "lfm2"
-        ? ["<|startoftext|>", "<|endoftext|>", "<|pad|>"]
-        : family === "default"
-          ? ["<s>", "</s>", "<unk>"]
-          : ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"];
+  const specials = SPECIALS[family] ?? LLAMA_SPECIALS;
   if (size < 256 + specials.length + 16)
     throw new Error(`vocabulary of ${size} is too small (at least ${256 + specials.length + 16})`);
   const bytes = byteToUnicode();
   const tokens: string[] = [...bytes];
   const merges: string[] = [];
   const seen = new Set(tokens);
-  const space = bytes[32]!; // "Ġ"
-  const letters = "etaoinshrdlucmfwypvbgkjqxzETAOINSHRDLUCMFWYPVBGKJQXZ0123456789".split("");
-  const starts = [space, ...letters];
   const nMerged = size - specials.length - 256;
   const push = (left: string, right: string): boolean => {
     const tok = left + right;
@@ -54,36 +66,14 @@ export function synthVocab(size: number, family: string): SynthVocab {
     merges.push(`${left} ${right}`);
     return tokens.length - 256 >= nMerged;
   };
-  // level 2: start char + letter; level 3+: previous level + letter, breadth first
-  let frontier: string[] = [];
-  outer: for (const a of starts) {
-    for (const b of letters) {
-      frontier.push(a + b);
-      if (push(a, b)) break outer;
-    }
-  }
-  while (tokens.length - 256 < nMerged) {
-    const next: string[] = [];
-    outer2: for (const a of frontier) {
-      for (const b of letters) {
-        next.push(a + b);
-        if (push(a, b)) break outer2;
-      }
-    }
-    frontier = next;
-  }
+  // level 2: start char (space "Ġ" or a letter) + letter; level 3+: previous level + letter
+  let frontier = mergeLevel([bytes[32]!, ...LETTERS], push);
+  while (tokens.length - 256 < nMerged) frontier = mergeLevel(frontier, push);
   const tokenTypes = tokens.map(() => 1);
   const first = tokens.length;
   for (const s of specials) {
     tokens.push(s);
     tokenTypes.push(3);
   }
-  return {
-    tokens,
-    tokenTypes,
-    merges,
-    bosId: first,
-    eosId: first + 1,
-    addBos: family !== "qwen2",
-  };
+  return { tokens, tokenTypes, merges, bosId: first, eosId: first + 1, addBos: family !== "qwen2" };
 }
