@@ -3,6 +3,7 @@ import { describe, it, expect } from "vitest";
 import { spawn } from "node:child_process";
 import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { cpus } from "node:os";
 import { cli, tmp, CLI, ROOT } from "../helpers.js";
 import { readJsonl } from "../../src/results/jsonl.js";
 import { synthesize } from "../../src/gguf/synth/synthesize.js";
@@ -167,5 +168,44 @@ describe("moebench run failure paths (MockExecutor)", () => {
     });
     expect(r.status, r.stderr).toBe(0);
     expect(readJsonl(join(out, "results.jsonl"))).toHaveLength(6);
+  });
+});
+
+describe("what the records say about how they were made", () => {
+  it("loadMs is the load alone, not the idle-power baseline after it; mock runs say so", () => {
+    const d = tmp();
+    const f = join(d, "s.yaml");
+    writeFileSync(
+      f,
+      "name: s\nmodels: [synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp16]\nrepetitions: {min: 2, max: 2}\n",
+    );
+    const replay = join(ROOT, "test/fixtures/nvidia-smi/replay-nvidia-smi.mjs");
+    const args = ["run", f, "--executor", "mock", "--out", join(d, "o"), "--nvidia-smi", replay];
+    // the mock's load takes 300 ms, then 2 s of loaded-idle power are measured
+    const r = cli([...args, "--idle-baseline", "2"], {
+      env: { MOEBENCH_CACHE: join(d, "c"), MOEBENCH_MOCK_LOAD_MS: "300" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [rec] = readJsonl(join(d, "o", "results.jsonl"));
+    expect(rec!.telemetry.idleWatts).toBeGreaterThan(0);
+    expect(rec!.loadMs).toBeGreaterThanOrEqual(300);
+    expect(rec!.loadMs).toBeLessThan(2000);
+    expect(rec!.executor).toBe("mock");
+    const env = JSON.parse(readFileSync(join(d, "o", "env.json"), "utf8"));
+    expect(env).toMatchObject({ schemaVersion: 2, executor: "mock", suite: "s", runId: "o" });
+    expect(r.stderr).toMatch(/instances on MOCK executor/);
+  });
+
+  it("the llama-bench executor records the threads that ran (threads: auto is not 0)", () => {
+    const d = tmp();
+    const f = join(d, "s.yaml");
+    writeFileSync(f, "name: s\nmodels: [synth:llama-3.1-8b:Q4_K_M:tiny]\ntests: [pp16]\nthreads: [auto]\n");
+    const fake = join(ROOT, "test/fixtures/llama-bench/fake-llama-bench.mjs");
+    const r = cli(["run", f, "--llama-bench", fake, "--out", join(d, "o")], { env: { MOEBENCH_CACHE: join(d, "c") } });
+    expect(r.status, r.stderr).toBe(0);
+    const [rec] = readJsonl(join(d, "o", "results.jsonl"));
+    // auto on the CPU: all cores but one (the fake reports the -t it was given as n_threads)
+    expect(rec!.params.threads).toBe(Math.max(1, cpus().length - 1));
+    expect(rec!.executor).toBe("llama-bench");
   });
 });
