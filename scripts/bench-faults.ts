@@ -70,40 +70,49 @@ interface TrialResult {
   duplicated: number;
 }
 
+interface Trial {
+  suite: string;
+  out: string;
+  results: string;
+}
+
+/** One run of the trial's suite (the first fresh, later ones --resume), with `fault` injected. */
+async function oneRound(t: Trial, round: number, fault: Fault | "none"): Promise<boolean> {
+  const before = snapshot(t.results).lines;
+  const env: Record<string, string> = {
+    MOEBENCH_CACHE: join(tmpdir(), "moebench-faults-cache"),
+    MOEBENCH_MOCK_OP_MS: String(between(20, 120)),
+    ...(fault === "disk-full" ? { MOEBENCH_FAULT_DISK_BYTES: String(between(0, 6000) + sizeOf(before)) } : {}),
+  };
+  const run = startCli(["run", t.suite, "--executor", "mock", "--out", t.out, ...(round ? ["--resume"] : [])], env);
+  const signalled =
+    fault === "none" || fault === "disk-full" ? null : inject(fault, run.child.pid!, between(100, 1500));
+  const end = await run.exited;
+  if (fault === "none") return false;
+  return fault === "disk-full" ? end.code === 4 : ((await signalled) ?? false);
+}
+
 async function trial(n: number): Promise<TrialResult> {
   const dir = mkdtempSync(join(tmpdir(), `moebench-faults-${n}-`));
   const models = between(2, 5);
-  const suite = writeSuite(dir, { models });
-  const planned = models * 2;
   const out = join(dir, "run");
-  const results = join(out, "results.jsonl");
+  const t: Trial = { suite: writeSuite(dir, { models }), out, results: join(out, "results.jsonl") };
+  const planned = models * 2;
   const seen = new Map<string, string>();
   const faults: Fault[] = [];
   let lost = 0;
   let complete = false;
   for (let round = 0; round < 12 && !complete; round++) {
     const fault: Fault | "none" = round < 8 ? pick(FAULTS) : "none";
-    const before = snapshot(results).lines;
-    const env: Record<string, string> = {
-      MOEBENCH_CACHE: join(tmpdir(), "moebench-faults-cache"),
-      MOEBENCH_MOCK_OP_MS: String(between(20, 120)),
-      ...(fault === "disk-full" ? { MOEBENCH_FAULT_DISK_BYTES: String(between(0, 6000) + sizeOf(before)) } : {}),
-    };
-    const run = startCli(["run", suite, "--executor", "mock", "--out", out, ...(round ? ["--resume"] : [])], env);
-    const signalled =
-      fault === "none" || fault === "disk-full" ? null : inject(fault, run.child.pid!, between(100, 1500));
-    const end = await run.exited;
-    const hit = fault === "disk-full" ? end.code === 4 : await signalled;
-    if (hit && fault !== "none") faults.push(fault);
-    const now = snapshot(results);
+    if ((await oneRound(t, round, fault)) && fault !== "none") faults.push(fault);
+    const now = snapshot(t.results);
     for (const [key, line] of seen) if (now.lines.get(key) !== line) lost++;
     for (const [key, line] of now.lines) seen.set(key, line);
-    complete = now.lines.size === planned && now.duplicates === 0 && !existsLock(out);
     if (now.duplicates) return { faults, complete: false, lost, duplicated: now.duplicates };
+    complete = now.lines.size === planned && !existsLock(out);
   }
-  const end = snapshot(results);
   rmSync(dir, { recursive: true, force: true });
-  return { faults, complete: complete && end.lines.size === planned, lost, duplicated: end.duplicates };
+  return { faults, complete, lost, duplicated: 0 };
 }
 
 const sizeOf = (lines: Map<string, string>): number => [...lines.values()].reduce((s, l) => s + l.length + 1, 0);

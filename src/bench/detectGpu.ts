@@ -5,16 +5,19 @@
  * CPU backend's speed — but it can still be chosen explicitly (`--backend vulkan`). An explicit backend
  * that node-llama-cpp cannot provide here is a one-line error, never a silent CPU run.
  */
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { MoebenchError } from "../util/errors.js";
+import { probeDevices, type ReportedDevices } from "./deviceProbe.js";
 
-export type GpuKind = "cuda" | "vulkan" | "metal";
+export type { GpuKind } from "./deviceProbe.js";
+import type { GpuKind } from "./deviceProbe.js";
 
-/** What node-llama-cpp reported: the GPU backend it loaded (or false), its devices' names, total VRAM. */
-export interface ReportedDevices {
-  gpu: GpuKind | false;
-  names: string[];
-  vramBytes: number | null;
-}
+export type { ReportedDevices };
+
+const PROBE = join(dirname(fileURLToPath(import.meta.url)), "deviceProbe.js");
+const VISIBLE = "GGML_VK_VISIBLE_DEVICES";
 
 export interface Device {
   /** the backend the workers will ask node-llama-cpp for: a GPU kind, or "cpu" */
@@ -22,8 +25,10 @@ export interface Device {
   gpu: GpuKind | false;
   names: string[];
   vramBytes: number | null;
-  /** why a GPU that node-llama-cpp offered is not used (for the header), if so */
+  /** why a GPU that node-llama-cpp offered is not used, or what the chosen device is (for the header) */
   note?: string;
+  /** a software or CPU-type device chosen explicitly: runs the CPU plan (not the suite's gpu: models) */
+  cpuType?: boolean;
 }
 
 const SOFTWARE_DEVICE = /llvmpipe|lavapipe|softpipe|swiftshader|software rasterizer|microsoft basic render/i;
@@ -48,10 +53,18 @@ export function chooseDevice(requested: string, reported: ReportedDevices | { er
   if (requested !== "auto") {
     if (reported.gpu !== requested)
       throw new MoebenchError(
-        `backend ${requested}: node-llama-cpp found no ${requested} device here (it offers ${reported.gpu || "CPU only"})`,
+        `backend ${requested}: node-llama-cpp found no ${requested} device here ` +
+          `(it offers ${reported.gpu || "CPU only"})`,
         "use backend: auto or cpu (suite or --backend), or install the driver",
       );
-    return { backend: requested, gpu: requested, names: reported.names, vramBytes: reported.vramBytes };
+    const cpuType = reported.names.length > 0 && reported.names.every(isSoftwareDevice);
+    return {
+      backend: requested,
+      gpu: requested,
+      names: reported.names,
+      vramBytes: reported.vramBytes,
+      ...(cpuType ? { cpuType, note: "a software device, chosen explicitly" } : {}),
+    };
   }
   if (!reported.gpu) return CPU;
   const hardware = reported.names.filter((n) => !isSoftwareDevice(n));
@@ -61,30 +74,47 @@ export function chooseDevice(requested: string, reported: ReportedDevices | { er
   return { ...CPU, note: `${reported.gpu} offers ${what}; not a GPU (choose it with --backend ${reported.gpu})` };
 }
 
-/** Ask node-llama-cpp (loads the binding once in the parent; no model). */
-async function probe(requested: string): Promise<ReportedDevices | { error: string }> {
+/** One more question, in a child process: which device would llama.cpp use with CPU-type devices allowed? */
+function probeCpuTypeDevices(): ReportedDevices | { error: string } {
+  const r = spawnSync(process.execPath, [PROBE], {
+    env: { ...process.env, [VISIBLE]: "0" },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   try {
-    const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-    const llama = await getLlama({
-      gpu: requested === "auto" ? "auto" : (requested as GpuKind),
-      build: "never",
-      logLevel: LlamaLogLevel.error,
-      // its "prebuilt binary is not compatible" notice: our one line says it
-      progressLogs: false,
-    });
-    try {
-      if (!llama.gpu) return { gpu: false, names: [], vramBytes: null };
-      const vram = await llama.getVramState();
-      return { gpu: llama.gpu, names: await llama.getGpuDeviceNames(), vramBytes: vram.total };
-    } finally {
-      await llama.dispose();
-    }
-  } catch (e) {
-    return { error: (e instanceof Error ? e.message : String(e)).split("\n")[0]! };
+    return JSON.parse(r.stdout) as ReportedDevices | { error: string };
+  } catch {
+    return { error: r.stderr.trim().split("\n").pop() ?? `exit ${r.status}` };
   }
+}
+
+/**
+ * An explicit `--backend vulkan` where llama.cpp's Vulkan build skips every device (it skips CPU-type ones,
+ * such as lavapipe, unless GGML_VK_VISIBLE_DEVICES names them): select device 0 for the workers, which
+ * inherit our environment, and say so.
+ */
+function vulkanCpuType(): Device {
+  const again = probeCpuTypeDevices();
+  if ("error" in again || !again.names.length)
+    throw new MoebenchError(
+      "backend vulkan: node-llama-cpp's Vulkan build finds no device here",
+      "install a Vulkan driver, or use backend: auto or cpu",
+    );
+  process.env[VISIBLE] = "0";
+  return {
+    backend: "vulkan",
+    gpu: "vulkan",
+    names: again.names,
+    vramBytes: again.vramBytes,
+    note: `a CPU-type Vulkan device, selected with ${VISIBLE}=0`,
+    cpuType: true,
+  };
 }
 
 export async function detectDevice(requested: string): Promise<Device> {
   if (requested === "cpu" || requested === "mock") return CPU;
-  return chooseDevice(requested, await probe(requested));
+  const reported = await probeDevices(requested);
+  const device = chooseDevice(requested, reported);
+  if (requested === "vulkan" && !device.names.length && process.env[VISIBLE] === undefined) return vulkanCpuType();
+  return device;
 }

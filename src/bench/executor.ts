@@ -36,7 +36,8 @@ export interface BenchContext {
   timePrompt(tokens: number[]): Promise<number>;
   /**
    * n generation steps after a one-token prompt; returns each step's time since the previous one, ms.
-   * decode: each step decodes the next of `tokens` (no sampling, llama-bench's tg); greedy: evaluate() samples greedily.
+   * decode: each step decodes the next of `tokens` (no sampling, llama-bench's tg); greedy: evaluate() samples
+   * greedily.
    */
   timeGenerate(tokens: number[], n: number, mode: ContextConfig["tgMode"]): Promise<number[]>;
   /** K sequences generate n tokens each, together (tokens[k] feeds sequence k in decode mode) */

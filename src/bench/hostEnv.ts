@@ -5,7 +5,10 @@ import type { Env } from "../results/schema.js";
 import { bundledLlamaCpp } from "../util/llamaCppBuild.js";
 
 let commitCache: string | null | undefined;
-/** The commit of the llama.cpp source node-llama-cpp ships (read from its git bundle; prebuilt binaries are built from it). */
+/**
+ * The commit of the llama.cpp source node-llama-cpp ships (read from its git bundle; prebuilt binaries are
+ * built from it).
+ */
 export function bundledCommit(): string | null {
   if (commitCache !== undefined) return commitCache;
   try {

@@ -6,7 +6,10 @@
  */
 import { modelFacts } from "../gguf/modelFacts.js";
 import { readGguf } from "../gguf/read.js";
+import { resolve } from "node:path";
 import { type Planned, planSuite, type SuiteSource } from "../plan/planSuite.js";
+import { loadSuite } from "../suite/loadSuite.js";
+import type { Suite } from "../suite/schema.js";
 import { MoebenchError } from "../util/errors.js";
 import { fmtBytes } from "../util/units.js";
 import { type Device, detectDevice } from "./detectGpu.js";
@@ -61,20 +64,27 @@ async function refuseSparse(p: Planned): Promise<void> {
 function describe(o: PlanOptions, device: Device): string {
   if (o.llamaBench) return `llama-bench ${o.llamaBench}`;
   if (o.executor === "mock") return "MOCK executor (synthetic timings, no llama.cpp)";
-  if (device.gpu) return `GPU (${device.gpu}: ${device.names.join(", ") || "unknown device"})`;
+  if (device.gpu) return `${device.gpu} (${[device.names.join(", "), device.note].filter(Boolean).join("; ")})`;
   return `CPU (${device.note ?? "node-llama-cpp found no GPU"})`;
 }
 
-/** `source`: a suite file, or a suite from the command line (llama-bench flags, suite/commandLine.ts). */
+/** The suite, with --backend in place of its own backend (instance keys and params then say so). */
+function suiteSource(file: string | SuiteSource, backend: string | undefined): SuiteSource {
+  const src = typeof file === "string" ? { suite: loadSuite(file), origin: file, baseDir: resolve(file, "..") } : file;
+  return backend ? { ...src, suite: { ...src.suite, backend: backend as Suite["backend"] } } : src;
+}
+
+/** `file`: a suite file, or a suite from the command line (llama-bench flags, suite/commandLine.ts). */
 export async function planForMachine(file: string | SuiteSource, o: PlanOptions): Promise<MachinePlan> {
-  const cpuPlan = await planSuite(file, { gpu: false, filter: o.filter, executor: o.executor });
-  const requested = o.executor === "mock" ? "mock" : (o.backend ?? cpuPlan.suite.backend);
+  const source = suiteSource(file, o.backend);
+  const cpuPlan = await planSuite(source, { gpu: false, filter: o.filter, executor: o.executor });
+  const requested = o.executor === "mock" ? "mock" : cpuPlan.suite.backend;
   // an external llama-bench picks its own device; node-llama-cpp is not asked
   const device = await detectDevice(o.llamaBench ? "cpu" : requested);
   const notes: string[] = [];
   let plan = cpuPlan;
-  if (device.gpu && cpuPlan.suite.gpu) {
-    plan = await planSuite(file, { gpu: true, filter: o.filter, executor: o.executor });
+  if (device.gpu && !device.cpuType && cpuPlan.suite.gpu) {
+    plan = await planSuite(source, { gpu: true, filter: o.filter, executor: o.executor });
     if (device.vramBytes) {
       const fitted = fitCard(plan, device.vramBytes);
       plan = fitted.plan;

@@ -1,4 +1,7 @@
-/** Turn a ModelRef into a file on disk and its identity (synth: write into the cache once; hf: node-llama-cpp downloads). */
+/**
+ * Turn a ModelRef into a file on disk and its identity (synth: write into the cache once; hf: node-llama-cpp
+ * downloads).
+ */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, openSync, readSync, closeSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +13,10 @@ import { planSynth, synthesize } from "../gguf/synth/synthesize.js";
 import { cacheDir } from "../util/llamaCppBuild.js";
 import { MoebenchError } from "../util/errors.js";
 
-/** Cache file of a synthetic model; the name carries a hash of the exact plan, so a changed preset never reuses a stale file. */
+/**
+ * Cache file of a synthetic model; the name carries a hash of the exact plan, so a changed preset never
+ * reuses a stale file.
+ */
 export function synthCachePath(m: Extract<ModelRef, { kind: "synth" }>, seed = 42): string {
   const plan = planSynth({ preset: m.preset, quant: m.quant, scale: m.scale });
   const h = createHash("sha256")

@@ -108,7 +108,8 @@ async function runLocal(
   const todo = plan.instances.filter((i) => !done.has(i.key));
   if (done.size)
     note(
-      `resuming ${runDir.dir}: ${plan.instances.length - todo.length} instance(s) already recorded, ${todo.length} to run`,
+      `resuming ${runDir.dir}: ${plan.instances.length - todo.length} instance(s) already recorded, ` +
+        `${todo.length} to run`,
     );
   const progress = new Progress(todo.length);
   const recorder = new RunRecorder(runDir.resultsPath, progress);
@@ -162,7 +163,8 @@ async function sweepEndpoints(plan: MachinePlan, runDir: OpenRunDir, env: Env, s
       onRecord: (r) => {
         const s = r.serving;
         const line = s
-          ? `${s.aggregateTokPerSec.toFixed(1)} tok/s aggregate, TTFT p99 ${s.ttftMs?.p99.toFixed(0)} ms, ${s.failed} failed`
+          ? `${s.aggregateTokPerSec.toFixed(1)} tok/s aggregate, TTFT p99 ${s.ttftMs?.p99.toFixed(0)} ms, ` +
+            `${s.failed} failed`
           : "";
         note(`${r.model.label} ${r.testId}: ${r.status === "ok" ? line : `ERROR ${r.error?.message}`}`);
       },

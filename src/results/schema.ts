@@ -33,7 +33,10 @@ export const ModelIdentity = z.object({
   label: z.string(),
   path: z.string().nullable(),
   sizeBytes: z.number().nullable(),
-  /** sha256 of the GGUF header (metadata + tensor table) plus the file size: identifies layout, quant and (for synthetic files) the seed */
+  /**
+   * sha256 of the GGUF header (metadata + tensor table) plus the file size: identifies layout, quant and (for
+   * synthetic files) the seed
+   */
   headerSha256: z.string().nullable(),
   arch: z.string().nullable(),
   fileType: z.string().nullable(),
@@ -107,7 +110,10 @@ export const Env = z.object({
   /** how the llama executor timed prefill and generation, and on which library files (absent for other executors) */
   timing: z
     .object({
-      /** c-api: llama.cpp's C API, synchronous, persistent threadpool; native-batch / evaluate: through node-llama-cpp */
+      /**
+       * c-api: llama.cpp's C API, synchronous, persistent threadpool; native-batch / evaluate: through
+       * node-llama-cpp
+       */
       path: z.enum(["c-api", "native-batch", "evaluate"]),
       /** the llama.cpp library files node-llama-cpp loaded (and the C-API path called) */
       libraries: z.array(z.string()),

@@ -64,7 +64,8 @@ export function withEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefine
     energyPass: { ...pass, joules },
     energyNotes: [
       ...notes,
-      `tokens per joule from ${pass.windowsEpochMs.length} back-to-back repetitions (${pass.tokens} tokens) covering ≥ 1 s`,
+      `tokens per joule from ${pass.windowsEpochMs.length} back-to-back repetitions (${pass.tokens} tokens) ` +
+        "covering ≥ 1 s",
     ],
   };
 }
@@ -80,13 +81,14 @@ function withRepEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, g
         "NVML total-energy counter",
         ...(total > 0 && total < 1000
           ? [
-              `all repetitions together cover ${total.toFixed(0)} ms (< 1 s): the counter's update rate limits precision`,
+              `all repetitions together cover ${total.toFixed(0)} ms (< 1 s): ` +
+                "the counter's update rate limits precision",
             ]
           : []),
       ],
     };
   }
-  if (!p || !p.windowsEpochMs?.length || !sampler) return p;
+  if (!p?.windowsEpochMs?.length || !sampler) return p;
   const { samples, field } = sampler.power(gpu);
   if (!field) return { ...p, joules: null, energyNotes: ["no power samples"] };
   const interval = sampleInterval(samples);
@@ -97,7 +99,7 @@ function withRepEnergy(p: Phase | null, sampler: NvidiaSmiSampler | undefined, g
     );
   const joules = p.windowsEpochMs.map(([a, b]) => {
     const e = integrateWindow(samples, a, b, interval);
-    e.reasons.forEach((r) => notes.add(r.replace(/window of \d+ ms/, "a repetition's window")));
+    for (const r of e.reasons) notes.add(r.replace(/window of \d+ ms/, "a repetition's window"));
     return Number.isFinite(e.joules) ? e.joules : null;
   });
   const total = p.windowsEpochMs.reduce((s, [a, b]) => s + (b - a), 0);
@@ -117,6 +119,12 @@ export function vramGrowth(v: {
   afterContextMiB: number | null;
 }): { weightsMiB: number | null; contextMiB: number | null } {
   return { weightsMiB: diff(v.afterLoadMiB, v.beforeLoadMiB), contextMiB: diff(v.afterContextMiB, v.afterLoadMiB) };
+}
+
+/** nvidia-smi's driver_version cell: "595.71.05" (text) or, for a short version, a number. */
+function driverOf(cell: unknown): string | null {
+  if (typeof cell === "string") return cell;
+  return typeof cell === "number" ? String(cell) : null;
 }
 
 export function instanceTelemetry(
@@ -168,12 +176,7 @@ export function instanceTelemetry(
       ? {
           name: typeof any.v.name === "string" ? any.v.name : null,
           uuid: typeof any.v.uuid === "string" ? any.v.uuid : null,
-          driver:
-            typeof any.v.driver_version === "string"
-              ? any.v.driver_version
-              : typeof any.v.driver_version === "number"
-                ? String(any.v.driver_version)
-                : null,
+          driver: driverOf(any.v.driver_version),
           memoryTotalMiB: typeof any.v["memory.total"] === "number" ? any.v["memory.total"] : null,
         }
       : null,

@@ -24,7 +24,8 @@ describe("one OOM classifier", () => {
   it.each([
     "ggml_backend_cpu_buffer_type_alloc_buffer: failed to allocate buffer of size 17179869184",
     "ggml_backend_cuda_buffer_type_alloc_buffer: allocating 8192.00 MiB on device 0: cudaMalloc failed: out of memory",
-    "ggml_vulkan: Device memory allocation of size 4294967296 failed.\nvk::Device::allocateMemory: ErrorOutOfDeviceMemory",
+    "ggml_vulkan: Device memory allocation of size 4294967296 failed.\n" +
+      "vk::Device::allocateMemory: ErrorOutOfDeviceMemory",
     "llama_init_from_model: failed to initialize the context: failed to allocate compute pp buffers",
     "terminate called after throwing an instance of 'std::bad_alloc'",
     "InsufficientMemoryError: Not enough VRAM to fit the model with the specified settings",

@@ -41,6 +41,7 @@ describe("GPU detection for backend: auto", () => {
     const d = chooseDevice("vulkan", { gpu: "vulkan", names: ["llvmpipe (LLVM 15.0.6, 256 bits)"], vramBytes: GiB });
     expect(d.backend).toBe("vulkan");
     expect(d.names).toEqual(["llvmpipe (LLVM 15.0.6, 256 bits)"]);
+    expect(d.cpuType).toBe(true);
   });
 
   it("an explicit backend node-llama-cpp cannot provide is a one-line error, never a CPU run", () => {

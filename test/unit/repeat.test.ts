@@ -37,7 +37,8 @@ describe("Stein's two-stage stopping rule", () => {
     expect(r.stats.noisy).toBe(false);
   });
 
-  it("a wider target needs fewer: targetCi 0.05 → d = 5, N = ⌈(4.3027 × 2 / 5)²⌉ = ⌈2.96⌉ = 3", async () => {
+  // targetCi 0.05 → d = 5, N = ⌈(4.3027 × 2 / 5)²⌉ = ⌈2.96⌉ = 3
+  it("a wider target needs fewer repetitions, a tighter one more", async () => {
     expect(plannedRepetitions([100, 102, 98], { min: 3, max: 10, targetCi: 0.05 })).toBe(3);
     // and a tighter one more: 0.01 → d = 1, N = ⌈74.05⌉ = 75, capped at 50
     expect(plannedRepetitions([100, 102, 98], { min: 3, max: 50, targetCi: 0.01 })).toBe(50);

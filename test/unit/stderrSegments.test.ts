@@ -5,7 +5,7 @@ import { StderrSegments } from "../../src/bench/stderrSegments.js";
 const MARK = `\n${STDERR_MARK}\n`;
 
 describe("a worker's stderr cut at its marks", () => {
-  it("each marked message gets what was printed since the previous mark, even when a mark spans two reads", async () => {
+  it("each marked message gets what was printed since the previous mark (a mark split across reads too)", async () => {
     const s = new StderrSegments();
     const text = `load log${MARK}instance 1: failed to allocate buffer of size 8${MARK}instance 2 log${MARK}tail`;
     const cut = 30 + STDERR_MARK.length; // inside the second mark

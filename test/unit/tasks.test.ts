@@ -55,7 +55,7 @@ describe("runTasks", () => {
     expect(r.pp).toBeNull();
   });
 
-  it("adaptive pp records its first stage and target; the tg of pp+tg gets the t interval (no first stage)", async () => {
+  it("adaptive pp records its first stage and target; the tg of pp+tg gets the t interval", async () => {
     const ctx = scripted(() => [1, 1]);
     const r = await runTasks(ctx, spec({ pp: 16, tg: 2, repetitions: { min: 3, max: 6, targetCi: 0.5 } }), 1000, 1);
     expect(r.pp!.firstStage).toBe(3);
