@@ -8,7 +8,10 @@ import type { Planned } from "../plan/planSuite.js";
 import { withFs } from "../util/fsErrors.js";
 import { DEFAULT_TEXT, measureQuality } from "./quality.js";
 
-/** quality: true — each model file against the F16/BF16 file of the same model in the suite; written to <runDir>/quality.json. */
+/**
+ * quality: true — each model file against the F16/BF16 file of the same model in the suite; written to
+ * <runDir>/quality.json.
+ */
 export async function suiteQuality(models: Planned["models"], runDir: string): Promise<void> {
   const files = models.filter((m): m is Extract<typeof m, { kind: "path" }> => m.kind === "path");
   if (models.some((m) => m.kind === "synth"))
