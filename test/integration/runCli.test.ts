@@ -162,12 +162,12 @@ describe("moebench run failure paths (MockExecutor)", () => {
     });
     const code = await new Promise<string>((resolve) => child.on("exit", (c, sig) => resolve(`${c}/${sig}`)));
     expect(code, err).toBe("130/null");
-    expect(readJsonl(join(out, "results.jsonl"))).toHaveLength(4);
+    expect(readJsonl(join(out, "results.jsonl")), err).toHaveLength(4);
     const r = cli(["run", f, "--executor", "mock", "--out", out, "--resume"], {
       env: { MOEBENCH_CACHE: join(d, "c") },
     });
-    expect(r.status, r.stderr).toBe(0);
-    expect(readJsonl(join(out, "results.jsonl"))).toHaveLength(6);
+    expect(r.status, `${err}\n--- resume:\n${r.stderr}`).toBe(0);
+    expect(readJsonl(join(out, "results.jsonl")), r.stderr).toHaveLength(6);
   });
 });
 
