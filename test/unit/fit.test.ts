@@ -199,3 +199,80 @@ describe("the smallest offload that fits", () => {
     expect(smallestOffload(moe, 256, "f16", true, { ...opts, vramBytes: 1 }).offload).toBeNull();
   });
 });
+
+describe("edges that change a number", () => {
+  it("parallel sequences multiply the KV cells and the recurrent state; the overhead is in the GPU total", () => {
+    const one = fitRow(moe, 256, "f16", true, opts);
+    const two = fitRow(moe, 256, "f16", true, { ...opts, parallel: 2, overheadBytes: 1000 });
+    expect(two.cells).toBe(512);
+    expect(two.kvCache.device).toBe(2 * one.kvCache.device);
+    // 2 conv blocks × 64 × 2 × 4 bytes × 2 sequences
+    expect(two.recurrentState.device).toBe(2048);
+    expect(two.total).toBe(
+      two.weights.device + two.kvCache.device + two.recurrentState.device + two.compute.device + 1000,
+    );
+  });
+  it("free bytes are the card minus the total; none without a card or for an impossible row", () => {
+    const r = fitRow(moe, 256, "f16", true, { ...opts, vramBytes: 10_000_000 });
+    expect(r.freeBytes).toBe(10_000_000 - r.total);
+    expect(fitRow(moe, 256, "f16", true, opts).freeBytes).toBeNull();
+    expect(fitRow(moe, 256, "q8_0", false, { ...opts, vramBytes: 10_000_000 }).freeBytes).toBeNull();
+  });
+  it("exactly 5% free is 'fits'; a total equal to the card fits the offload search", () => {
+    const r = fitRow(moe, 256, "f16", true, opts);
+    // free = 0.05 × vram exactly: vram = total / 0.95 (chosen so that it divides)
+    const f2 = { ...moe, outputBytes: moe.outputBytes + ((19 - (r.total % 19)) % 19) };
+    const t = fitRow(f2, 256, "f16", true, opts).total;
+    expect(t % 19).toBe(0);
+    expect(fitRow(f2, 256, "f16", true, { ...opts, vramBytes: (t / 19) * 20 }).verdict).toBe("fits");
+    expect(smallestOffload(moe, 256, "f16", true, { ...opts, vramBytes: r.total }).offload).toEqual(ALL_ON_DEVICE);
+  });
+  it("f32 and bf16 V caches work without flash attention", () => {
+    expect(fitRow(moe, 256, "f32", false, opts).invalid).toBeNull();
+    expect(fitRow(moe, 256, "bf16", false, opts).invalid).toBeNull();
+  });
+  it("no trained context known: nothing is capped or starred", () => {
+    const free = { ...moe, ctxTrain: null };
+    expect(fitRow(free, 1 << 20, "f16", true, opts).beyondTrained).toBe(false);
+    const at = fitRow(free, 8192, "f16", true, opts).total;
+    const [m] = maxContexts(free, {
+      ...opts,
+      vramBytes: at,
+      contexts: [256],
+      kvTypes: ["f16"],
+      flashAttention: [true],
+    });
+    expect(m).toEqual({ kv: "f16", flashAttention: true, ctx: 8192, cappedByTraining: false });
+    // the trained context itself is not "beyond" it, and a card holding exactly it is not capped
+    const cap = fitRow(moe, 4096, "f16", true, opts).total;
+    const [c] = maxContexts(moe, {
+      ...opts,
+      vramBytes: cap,
+      contexts: [256],
+      kvTypes: ["f16"],
+      flashAttention: [true],
+    });
+    expect(c).toEqual({ kv: "f16", flashAttention: true, ctx: 4096, cappedByTraining: false });
+  });
+  it("an impossible KV type is left out of the largest contexts; an unknown one is refused", () => {
+    const list = maxContexts(moe, {
+      ...opts,
+      vramBytes: 2 ** 40,
+      contexts: [256],
+      kvTypes: ["f16", "q4_0"],
+      flashAttention: [false],
+    });
+    expect(list.map((m) => m.kv)).toEqual(["f16"]);
+    expect(() => fit(moe, { ...opts, contexts: [256], kvTypes: ["q3_x"], flashAttention: [true] })).toThrow(
+      /unknown KV type q3_x/,
+    );
+  });
+  it("a model without attention layers has no attention phase and no flash-attention mask", () => {
+    const rec = { ...dense, attentionLayers: [], recurrentLayers: [0, 1, 2, 3] };
+    expect(computePhases(rec, 256, false, 512).attention).toBe(0);
+    expect(computePhases(rec, 256, true, 512).layer).toBe(786_432 + 262_144);
+  });
+  it("a dense model's offload ladder never moves experts", () => {
+    expect(offloadLadder(dense).every((o) => !o.expertsOnHost && o.cpuMoe === 0)).toBe(true);
+  });
+});
