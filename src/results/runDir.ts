@@ -45,6 +45,21 @@ export function chooseRunDir(o: { base: string; out?: string; resume: boolean; s
   return last;
 }
 
+/**
+ * mkdir -p with the real reason when it fails: Node's recursive mkdir reports ENOENT where a read-only file
+ * system (EROFS) or a permission (EACCES) stopped it, so the first missing folder is made on its own.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    let first = dir;
+    while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
+    withFs(dir, "create the run folder", () => mkdirSync(first));
+    throw fsError(e, dir, "create the run folder");
+  }
+}
+
 export interface OpenRunDir {
   dir: string;
   runId: string;
@@ -61,7 +76,7 @@ export interface OpenRunDir {
 export function openRunDir(dir: string, resume: boolean, note: (line: string) => void): OpenRunDir {
   if (existsSync(dir) && !statSync(dir).isDirectory())
     throw new MoebenchError(`--out ${dir} is a file`, "give a folder");
-  withFs(dir, "create the run folder", () => mkdirSync(dir, { recursive: true }));
+  makeDir(dir);
   const resultsPath = join(dir, RESULTS_FILE);
   const lock = lockRunDir(dir);
   try {

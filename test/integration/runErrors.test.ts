@@ -1,4 +1,5 @@
 /** run/bench refuse what they cannot do honestly, in one line, before anything runs (exit 2). */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -50,6 +51,24 @@ describe("run: one-line refusals", () => {
       r = cli(["run", suite, "--executor", "mock", "--out", join(d, "o"), ...extra]);
       expect(r.status).toBe(2);
       expect(oneLine(r.stderr)).toMatch(/results\.jsonl: is a folder \(EISDIR\)/);
+    }
+  });
+
+  it("an unwritable --out (a read-only file system: root can write anywhere else)", () => {
+    const d = tmp();
+    const ro = join(d, "ro");
+    mkdirSync(ro);
+    // a read-only tmpfs where the test may mount one, else /sys (read-only for mkdir even for root)
+    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "ro,size=4k", "tmpfs", ro]).status === 0;
+    try {
+      const out = mounted ? join(ro, "run") : "/sys/moebench-run";
+      const r = cli(["run", mockSuite(d), "--executor", "mock", "--out", out]);
+      expect(r.status).toBe(2);
+      expect(oneLine(r.stderr)).toMatch(
+        /^moebench: cannot create the run folder .*: (read-only file system \(EROFS\)|operation not permitted \(EPERM\))/,
+      );
+    } finally {
+      if (mounted) spawnSync("umount", [ro]);
     }
   });
 
