@@ -4,8 +4,8 @@
  *   terminal's Ctrl-C reaches the whole process group and the worker often dies first): nothing is
  *   recorded, the instances stay to-do for --resume;
  * - the parent killed it for taking too long: `timeout`;
- * - stderr says an allocation failed, or it was SIGKILLed while memory was exhausted (the kernel's OOM
- *   killer says nothing on stderr): `oom`;
+ * - stderr says an allocation failed, or it was SIGKILLed while memory (RAM, or the GPU's per telemetry)
+ *   was exhausted (the kernel's OOM killer says nothing on stderr): `oom`;
  * - anything else (SIGKILL from elsewhere, SIGSEGV, an abort, a non-zero exit): `crash`.
  */
 import { isOomText } from "../util/oom.js";
@@ -22,6 +22,8 @@ export interface DeathFacts {
   /** the worker's stderr since the current instance (or the load) started */
   stderr: string;
   memory: MemoryEvidence | null;
+  /** the GPU's memory was at its limit when the worker died (telemetry's last reading): "VRAM 24100 of 24576 MiB" */
+  vramFull?: string | null;
   /** what the worker was doing */
   during: "load" | "instance" | "between instances";
 }
@@ -52,7 +54,7 @@ export function classifyDeath(f: DeathFacts): Death {
     };
   const oomLine = f.stderr.split("\n").find((line) => isOomText(line));
   if (oomLine) return { kind: "failed", status: "oom", message: `worker ${how(f)} while ${what}: ${oomLine.trim()}` };
-  const exhausted = f.signal === "SIGKILL" && f.memory ? memoryExhausted(f.memory) : null;
+  const exhausted = f.signal === "SIGKILL" ? ((f.memory && memoryExhausted(f.memory)) ?? f.vramFull ?? null) : null;
   if (exhausted)
     return {
       kind: "failed",

@@ -181,6 +181,15 @@ class GroupState {
 
 type SessionEnd = "done" | "respawn" | "interrupted";
 
+/** The GPU's memory at ≥ 95% of its total in telemetry's latest reading: "VRAM 24100 of 24576 MiB". */
+export function vramFull(sampler: Pick<NvidiaSmiSampler, "rows"> | undefined): string | null {
+  const last = sampler?.rows[sampler.rows.length - 1];
+  const used = last?.v["memory.used"];
+  const total = last?.v["memory.total"];
+  if (typeof used !== "number" || typeof total !== "number" || total <= 0 || used < 0.95 * total) return null;
+  return `VRAM ${used} of ${total} MiB`;
+}
+
 /** Run a model group, respawning workers as deaths require. Returns true when the user interrupted. */
 async function runGroup(rc: RunContext, group: Instance[], model: PreparedModel): Promise<boolean> {
   const st = new GroupState(group, rc.o.env);
@@ -201,6 +210,7 @@ async function runGroup(rc: RunContext, group: Instance[], model: PreparedModel)
       timeoutSec: rc.o.timeoutSec,
       signal: rc.o.signal,
       verbose: rc.o.verbose,
+      vramFull: () => vramFull(rc.sampler),
     });
     let end: SessionEnd = "done";
     for await (const ev of session) {

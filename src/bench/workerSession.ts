@@ -31,6 +31,8 @@ export interface SessionOptions {
   timeoutSec: number;
   /** the user's interrupt: kills the worker; the session then ends with a `died` event of kind interrupted */
   signal: AbortSignal;
+  /** evidence that the GPU's memory is full right now (from telemetry), for classifying a SIGKILL */
+  vramFull?: () => string | null;
   /** copy the worker's stdout/stderr (llama.cpp's log) to ours */
   verbose?: boolean;
 }
@@ -185,6 +187,7 @@ export async function* workerSession(
         signal,
         stderr: st.stderr.current,
         memory: memory?.evidence() ?? null,
+        vramFull: session.vramFull?.() ?? null,
         during: st.during(),
       });
       events.push({ type: "died", death, key: st.current, during: st.during(), stderr: st.stderr.current });

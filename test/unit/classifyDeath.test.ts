@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { classifyDeath, type DeathFacts } from "../../src/bench/classifyDeath.js";
 import { memoryExhausted } from "../../src/bench/memoryWatch.js";
 import { isOomText } from "../../src/util/oom.js";
+import { vramFull } from "../../src/bench/runner.js";
 
 const GiB = 2 ** 30;
 const facts = (f: Partial<DeathFacts>): DeathFacts => ({
@@ -77,5 +78,19 @@ describe("classifyDeath", () => {
     expect(kind({ signal: "SIGKILL", memory: { ...memory, peakRssBytes: 20 * GiB } })).toBe("crash");
     // a non-SIGKILL death is never blamed on memory without a message saying so
     expect(kind({ signal: "SIGSEGV", memory })).toBe("crash");
+  });
+});
+
+describe("GPU memory as OOM evidence", () => {
+  const rows = (used: number, total: number) => ({
+    rows: [{ t: 1, gpu: 0, v: { "memory.used": used, "memory.total": total } }],
+  });
+  it("a SIGKILL while telemetry saw the card at ≥ 95% of its memory is oom", () => {
+    // 23400 / 24576 = 0.952 ≥ 0.95; 23000 / 24576 = 0.936 < 0.95
+    expect(vramFull(rows(23400, 24576))).toBe("VRAM 23400 of 24576 MiB");
+    expect(vramFull(rows(23000, 24576))).toBeNull();
+    expect(vramFull(undefined)).toBeNull();
+    expect(kind({ signal: "SIGKILL", vramFull: "VRAM 23400 of 24576 MiB" })).toBe("oom");
+    expect(kind({ signal: "SIGSEGV", vramFull: "VRAM 23400 of 24576 MiB" })).toBe("crash");
   });
 });
