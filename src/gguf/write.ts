@@ -197,19 +197,28 @@ export function removeStalePartials(dir: string, now = Date.now(), maxAgeMs = DA
 }
 
 /**
- * While a file is being written: on SIGINT/SIGTERM remove its temporary file at once (synchronously, the
- * process may be about to die). If nobody else handles the signal, die of it as Node would have (exit 130
- * for SIGINT); otherwise (the runner has its own handler) the write stops at its next chunk.
+ * While a file is being written by a process that does not handle SIGINT/SIGTERM itself (`moebench synth`):
+ * on the signal, remove the temporary file at once (synchronously: the process is about to die) and die of
+ * the signal as Node would have (exit 130 for SIGINT). A process with its own handler (the runner
+ * synthesizing a suite's models) decides for itself: the write then completes, and a user interrupt never
+ * turns into a failed model; what a killed process leaves behind is removed a day later.
  */
+const ourHandlers = new Set<(...args: unknown[]) => void>();
+
 function removeOnSignal(tmp: string): { readonly interrupted: boolean; dispose(): void } {
   const state = { interrupted: false };
   const handlers = new Map<NodeJS.Signals, () => void>();
   const dispose = (): void => {
-    for (const [sig, h] of handlers) process.removeListener(sig, h);
+    for (const [sig, h] of handlers) {
+      process.removeListener(sig, h);
+      ourHandlers.delete(h);
+    }
     handlers.clear();
   };
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     const h = (): void => {
+      // someone else handles the signal: not ours to act on
+      if (process.listeners(sig).some((l) => !ourHandlers.has(l as (...args: unknown[]) => void))) return;
       state.interrupted = true;
       try {
         unlinkSync(tmp);
@@ -217,9 +226,11 @@ function removeOnSignal(tmp: string): { readonly interrupted: boolean; dispose()
         /* already gone */
       }
       dispose();
+      // die of the signal once every write has removed its file (listeners run in one emit)
       if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
     };
     handlers.set(sig, h);
+    ourHandlers.add(h);
     process.on(sig, h);
   }
   return {

@@ -130,6 +130,8 @@ describe("verdicts, largest context and the trained-context cap", () => {
     expect(at(r.total)).toBe("tight");
     expect(at(Math.ceil(r.total / 0.95) + 1)).toBe("fits");
     expect(at(r.total - 1)).toBe("does not fit");
+    // one byte free is tight too (under 5% of the card)
+    expect(at(r.total + 1)).toBe("tight");
   });
   it("the largest context is capped at the trained context, and says so", () => {
     const huge = 2 ** 40;

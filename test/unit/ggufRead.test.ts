@@ -99,6 +99,24 @@ describe("temporary files of interrupted writes", () => {
     ]);
   });
 
+  it("in a process with its own SIGINT handler (the runner), a write is not cut short: it completes", async () => {
+    const d = tmp();
+    const own = (): void => undefined;
+    process.on("SIGINT", own);
+    try {
+      const plan = planSynth({ preset: "llama-3.1-8b", quant: "Q8_0", scale: "tiny" });
+      const chunks = function* (_t: unknown, bytes: number): Iterable<Uint8Array> {
+        process.emit("SIGINT", "SIGINT"); // Ctrl-C arrives mid-write
+        yield Buffer.alloc(bytes);
+      };
+      const res = await writeGguf(join(d, "m.gguf"), [], plan.tensors, chunks);
+      expect(statSync(join(d, "m.gguf")).size).toBe(res.fileBytes);
+      expect(readdirSync(d)).toEqual(["m.gguf"]);
+    } finally {
+      process.removeListener("SIGINT", own);
+    }
+  });
+
   it("synth interrupted by SIGINT removes its temporary file and exits by the signal", async () => {
     const d = tmp();
     const out = join(d, "big.gguf");
