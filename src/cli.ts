@@ -17,6 +17,9 @@ import { qualityCommand } from "./commands/quality.js";
 import { mergeCommand } from "./commands/merge.js";
 import { dbCommand } from "./commands/db.js";
 import { historyCommand } from "./commands/history.js";
+import { bundleCommand } from "./commands/bundle.js";
+import { setupCommand } from "./commands/setup.js";
+import { applyRecordedBuild } from "./util/localBuild.js";
 
 const require = createRequire(import.meta.url);
 const pkg = require("../package.json") as { version: string };
@@ -42,6 +45,8 @@ export function buildProgram(): Command {
   program.addCommand(dbCommand());
   program.addCommand(historyCommand());
   program.addCommand(telemetryCommand());
+  program.addCommand(bundleCommand());
+  program.addCommand(setupCommand());
   for (const c of program.commands) c.showHelpAfterError("(run with --help for usage)");
   program.exitOverride();
   for (const c of program.commands) c.exitOverride();
@@ -50,6 +55,8 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    // the llama.cpp build `moebench setup` made is found only with the CMake options it was made with
+    applyRecordedBuild();
     await buildProgram().parseAsync(normalizeLlamaBenchArgv(argv));
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {

@@ -2,7 +2,11 @@ import { execFileSync } from "node:child_process";
 import { cpus, hostname, platform, release, arch } from "node:os";
 import { createRequire } from "node:module";
 import type { Env } from "../results/schema.js";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BUNDLE_MANIFEST, parseBundleManifest } from "../bundle/manifest.js";
 import { bundledLlamaCpp } from "../util/llamaCppBuild.js";
+import { moebenchRoot } from "../util/packageRoot.js";
 
 let commitCache: string | null | undefined;
 /**
@@ -18,9 +22,16 @@ export function bundledCommit(): string | null {
     });
     commitCache = out.split(/\s+/)[0]?.slice(0, 12) ?? null;
   } catch {
-    commitCache = null;
+    commitCache = offlineBundleCommit();
   }
   return commitCache;
+}
+
+/** An offline bundle (`moebench bundle`) ships no git bundle: it wrote the commit into its BUNDLE.json. */
+function offlineBundleCommit(): string | null {
+  const path = join(moebenchRoot(), BUNDLE_MANIFEST);
+  if (!existsSync(path)) return null;
+  return parseBundleManifest(readFileSync(path, "utf8"))?.llamaCppCommit ?? null;
 }
 
 export function hostEnv(): Env {
