@@ -40,6 +40,19 @@ export function isSoftwareDevice(name: string): boolean {
 
 const CPU: Device = { backend: "cpu", gpu: false, names: [], vramBytes: null };
 
+/**
+ * A GPU backend that loads but sees no device would put every layer on the CPU while the records say the
+ * backend's name. ggml's Vulkan backend hides CPU-type devices (Mesa's lavapipe) unless GGML_VK_VISIBLE_DEVICES
+ * names them.
+ */
+function noDevice(requested: string): MoebenchError {
+  const vulkan = "ggml hides CPU-type Vulkan devices such as Mesa's lavapipe: GGML_VK_VISIBLE_DEVICES=0 shows one";
+  return new MoebenchError(
+    `backend ${requested}: node-llama-cpp's ${requested} backend loads but sees no device`,
+    requested === "vulkan" ? vulkan : "check the driver (nvidia-smi) and that the device is visible here",
+  );
+}
+
 /** The decision, from what node-llama-cpp reported (pure; unit-tested on reported device names). */
 export function chooseDevice(requested: string, reported: ReportedDevices | { error: string }): Device {
   if (requested === "cpu" || requested === "mock") return CPU;
@@ -57,6 +70,7 @@ export function chooseDevice(requested: string, reported: ReportedDevices | { er
           `(it offers ${reported.gpu || "CPU only"})`,
         "use backend: auto or cpu (suite or --backend), or install the driver",
       );
+    if (reported.names.length === 0) throw noDevice(requested);
     const cpuType = reported.names.length > 0 && reported.names.every(isSoftwareDevice);
     return {
       backend: requested,

@@ -4,6 +4,7 @@
  * and CI), with knobs to inject slowdowns and failures through environment variables.
  */
 import type { Env } from "../results/schema.js";
+import type { Offload } from "./llama/offloadLog.js";
 
 export interface ContextConfig {
   ctx: number;
@@ -48,6 +49,8 @@ export interface BenchContext {
 
 export interface LoadedModel {
   createContext(cfg: ContextConfig): Promise<BenchContext>;
+  /** GPU backends: the layers llama.cpp says it offloaded (null when it did not say); absent on the CPU */
+  offload?: () => Promise<Offload | null>;
   dispose(): Promise<void>;
 }
 

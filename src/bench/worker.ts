@@ -57,6 +57,7 @@ async function load(executor: Executor, o: WorkerOptions, first: Instance) {
   const model = await executor.load(o.modelPath, first.params.gpuLayers);
   const loadMs = performance.now() - t0;
   const loadEnd = epochNow();
+  const offload = await model.offload?.();
   let idle: { idleStart?: number; idleEnd?: number } = {};
   if (o.idleBaselineSec > 0) {
     // the model resident, nothing running
@@ -64,7 +65,8 @@ async function load(executor: Executor, o: WorkerOptions, first: Instance) {
     await new Promise((r) => setTimeout(r, o.idleBaselineSec * 1000));
     idle = { idleStart, idleEnd: epochNow() };
   }
-  await send({ type: "env", env, loadMs, events: { loadStart, loadEnd, ...idle } });
+  const loadedEnv = offload === undefined ? env : { ...env, offload };
+  await send({ type: "env", env: loadedEnv, loadMs, events: { loadStart, loadEnd, ...idle } });
   return model;
 }
 

@@ -92,6 +92,8 @@ export const GpuInfo = z.object({
   uuid: z.string().nullable(),
   driver: z.string().nullable(),
   vramBytes: z.number().nullable(),
+  /** a software or CPU-type device (Mesa's llvmpipe/lavapipe, SwiftShader): its "VRAM" is host memory */
+  software: z.boolean().optional(),
 });
 
 export const Env = z.object({
@@ -126,6 +128,14 @@ export const Env = z.object({
       /** why a faster path was not used (null when the suite's tgMode got its own path) */
       fallback: z.string().nullable(),
     })
+    .optional(),
+  /**
+   * GPU backends: the layers llama.cpp put on the GPU for this model load, from its own load log ("offloaded N/M
+   * layers to GPU"); null when it did not say; absent on the CPU and for other executors
+   */
+  offload: z
+    .object({ layers: z.number().int().nonnegative(), of: z.number().int().nonnegative() })
+    .nullable()
     .optional(),
 });
 export type Env = z.infer<typeof Env>;

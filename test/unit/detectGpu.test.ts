@@ -52,6 +52,10 @@ describe("GPU detection for backend: auto", () => {
       /backend cuda: node-llama-cpp found no cuda device here \(it offers CPU only\)/,
     );
     expect(chooseDevice("auto", { error: "x" }).backend).toBe("cpu");
+    // the Vulkan build without GGML_VK_VISIBLE_DEVICES on a machine with only lavapipe: no device at all
+    expect(() => chooseDevice("vulkan", { gpu: "vulkan", names: [], vramBytes: 0 })).toThrow(
+      /^backend vulkan: node-llama-cpp's vulkan backend loads but sees no device$/,
+    );
     expect(chooseDevice("cpu", { gpu: "cuda", names: ["NVIDIA H100"], vramBytes: 80 * GiB }).backend).toBe("cpu");
   });
 });

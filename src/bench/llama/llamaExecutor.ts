@@ -9,6 +9,8 @@ import type { BenchContext, ContextConfig, Executor, LoadedModel } from "../exec
 import { CApiModel } from "./capi/capiModel.js";
 import { createLlamaBenchContext } from "./llamaBenchContext.js";
 import { resolveThreads } from "./threadPolicy.js";
+import { isSoftwareDevice } from "../detectGpu.js";
+import { type Offload, OffloadWatch } from "./offloadLog.js";
 import { chooseTimingPath, type TimingChoice } from "./timingPath.js";
 
 type GpuOption = "auto" | false | "cuda" | "vulkan" | "metal";
@@ -35,6 +37,7 @@ async function kvTypeResolver(): Promise<(name: string) => number> {
 export class LlamaExecutor implements Executor {
   private llama?: Llama;
   private timing?: TimingChoice;
+  private offloadWatch?: OffloadWatch;
 
   /** `tgMode`: the suite's (decides the timing path; a worker runs one suite's instances) */
   constructor(
@@ -45,11 +48,16 @@ export class LlamaExecutor implements Executor {
   private async get(): Promise<Llama> {
     if (this.llama) return this.llama;
     const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+    const loud = new Set<string>([LlamaLogLevel.warn, LlamaLogLevel.error, LlamaLogLevel.fatal]);
     this.llama = await getLlama({
       gpu: gpuOption(this.backend),
       build: (process.env.MOEBENCH_LLAMA_BUILD as "never" | "auto" | undefined) ?? "never",
       logLevel: LlamaLogLevel.warn,
-      logger: (_level, message) => process.stderr.write(message.endsWith("\n") ? message : `${message}\n`),
+      // info lines reach here only while a model loads (load()), for llama.cpp's "offloaded N/M layers"
+      logger: (level, message) => {
+        this.offloadWatch?.see(message);
+        if (loud.has(level)) process.stderr.write(message.endsWith("\n") ? message : `${message}\n`);
+      },
       // no cap: the suite's threads setting decides (node-llama-cpp caps CPU threads otherwise)
       maxThreads: 0,
     });
@@ -69,12 +77,45 @@ export class LlamaExecutor implements Executor {
     return {
       llamaCppRelease: llama.llamaCppRelease.release,
       backend: llama.gpu || "cpu",
-      gpus: names.map((name) => ({ name, uuid: null, driver: null, vramBytes: vram?.total ?? null })),
+      gpus: names.map((name) => ({
+        name,
+        uuid: null,
+        driver: null,
+        vramBytes: vram?.total ?? null,
+        software: isSoftwareDevice(name),
+      })),
       timing: (await this.timingChoice()).identity,
     };
   }
 
+  /** Load with llama.cpp's info log on, watching for its offload line (GPU backends only). */
   async load(path: string, gpuLayers: number | "max"): Promise<LoadedModel> {
+    const llama = await this.get();
+    if (!llama.gpu) return this.loadModel(path, gpuLayers);
+    const { LlamaLogLevel } = await import("node-llama-cpp");
+    const watch = new OffloadWatch();
+    this.offloadWatch = watch;
+    llama.logLevel = LlamaLogLevel.info;
+    const restore = async (): Promise<void> => {
+      await watch.result();
+      llama.logLevel = LlamaLogLevel.warn;
+      this.offloadWatch = undefined;
+    };
+    try {
+      const loaded = await this.loadModel(path, gpuLayers);
+      const offload = async (): Promise<Offload | null> => {
+        await restore();
+        return watch.result(0);
+      };
+      return { ...loaded, offload };
+    } catch (e) {
+      llama.logLevel = LlamaLogLevel.warn;
+      this.offloadWatch = undefined;
+      throw e;
+    }
+  }
+
+  private async loadModel(path: string, gpuLayers: number | "max"): Promise<LoadedModel> {
     const llama = await this.get();
     const timing = await this.timingChoice();
     const onGpu = llama.gpu !== false;
