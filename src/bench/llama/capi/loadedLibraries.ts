@@ -13,10 +13,16 @@ export interface LlamaLibraryFiles {
   ggmlBase: string;
 }
 
+/**
+ * node-llama-cpp names them lib<name>.<variant>.so, the variant being the GPU, the release and, for local builds, a
+ * hash of the CMake options: libllama.v0.5.0.so (CPU prebuilt), libllama.cuda.v0.5.0.so, libllama.vulkan.v0.5.0.so,
+ * libggml.v0.5.0.i6c4p145.so (a local build); a plain cmake build, libllama.so.0.5.0. Backend libraries
+ * (libggml-cuda.so, libggml-cpu-*.so) and libllama-common.so have a hyphen and never match.
+ */
 const PATTERNS: Record<keyof LlamaLibraryFiles, RegExp> = {
-  llama: /^libllama(\.v[\d.]+)?\.so(\.\d+)*$/,
-  ggml: /^libggml(\.v[\d.]+)?\.so(\.\d+)*$/,
-  ggmlBase: /^libggml-base(\.v[\d.]+)?\.so(\.\d+)*$/,
+  llama: /^libllama(\.[a-z0-9]+)*\.so(\.\d+)*$/,
+  ggml: /^libggml(\.[a-z0-9]+)*\.so(\.\d+)*$/,
+  ggmlBase: /^libggml-base(\.[a-z0-9]+)*\.so(\.\d+)*$/,
 };
 
 /** Mapped file paths in a /proc/<pid>/maps text (the sixth column, where present), without duplicates. */
