@@ -37,6 +37,8 @@ export interface RunOptions {
   /** run every instance with this llama-bench binary instead of node-llama-cpp */
   llamaBench?: string;
   telemetry?: TelemetryOptions;
+  /** keeps synthetic models under the disk budget: asked for room before each model group (bench/modelCache.ts) */
+  modelCache?: { makeRoom(ref: ModelRef, upcoming: readonly ModelRef[]): void };
   /** the user's interrupt */
   signal: AbortSignal;
   /** a sharded run: every record says which shard measured it */
@@ -107,9 +109,12 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   };
   let interrupted = false;
   try {
-    for (const group of groupsOf(o.instances)) {
+    const groups = groupsOf(o.instances);
+    for (const [g, group] of groups.entries()) {
       if (o.signal.aborted) break;
-      const prepared = await prepareModel(group[0]!.model, note);
+      const upcoming = groups.slice(g + 1).map((later) => later[0]!.model);
+      const makeRoom = () => o.modelCache?.makeRoom(group[0]!.model, upcoming);
+      const prepared = await prepareModel(group[0]!.model, note, makeRoom);
       if ("error" in prepared) {
         for (const inst of group) {
           const identity = unknownIdentity(inst.model, inst.model.kind === "path" ? inst.model.path : null);
@@ -131,8 +136,13 @@ export async function runSuite(o: RunOptions): Promise<RunSummary> {
   return { written: o.recorder.written, failed: o.recorder.failed, interrupted: interrupted || o.signal.aborted };
 }
 
-async function prepareModel(ref: ModelRef, note: (s: string) => void): Promise<PreparedModel | { error: string }> {
+async function prepareModel(
+  ref: ModelRef,
+  note: (s: string) => void,
+  makeRoom: () => void,
+): Promise<PreparedModel | { error: string }> {
   try {
+    makeRoom();
     const path = await materialize(ref, note);
     const { identity, vocab } = await identify(ref, path);
     return { path, identity, vocab };

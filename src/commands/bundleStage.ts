@@ -112,7 +112,7 @@ export function stageLlamaCppSource(app: string, node: string): void {
   const tree = join(nlc, "llama", "llama.cpp");
   if (r.status !== 0 || !existsSync(join(tree, "CMakeLists.txt")))
     throw new MoebenchError(
-      `node-llama-cpp could not unpack its llama.cpp source: ${(r.stderr || r.stdout || String(r.error)).trim().split("\n").pop()}`,
+      `node-llama-cpp could not unpack its llama.cpp source: ${lastLine(r.stderr || r.stdout || String(r.error))}`,
       "check that node-llama-cpp's llama/gitRelease.bundle exists (npm ci) and git is installed",
     );
   const full = `${tree}.full`;
@@ -123,6 +123,8 @@ export function stageLlamaCppSource(app: string, node: string): void {
   writeFileSync(join(tree, ".git"), "gitdir: ./.moebench-bundle-has-no-git-history\n");
   rmSync(join(nlc, "llama", "gitRelease.bundle"), { force: true });
 }
+
+const lastLine = (text: string): string => text.trim().split("\n").pop() ?? "";
 
 /** npm's package folder for the npm beside `node` (or on PATH). */
 function npmRoot(node: string): string {
@@ -198,7 +200,7 @@ export function packTarXz(stage: string, top: string, out: string, o: { level: n
   if (r.status !== 0) {
     rmSync(partial, { force: true });
     throw new MoebenchError(
-      `packing ${out} failed: ${(r.stderr || String(r.error)).trim().split("\n").pop()}`,
+      `packing ${out} failed: ${lastLine(r.stderr || String(r.error))}`,
       "moebench bundle needs bash, GNU tar and xz (apt-get install tar xz-utils) and room for the archive",
     );
   }

@@ -4,6 +4,9 @@ import { estimateSeconds } from "../plan/estimate.js";
 import type { Instance } from "../plan/types.js";
 import { fmtBytes } from "../util/units.js";
 import { MoebenchError } from "../util/errors.js";
+import { diskModelLines, diskRefusal, diskSummary } from "../bench/cacheBudget.js";
+import { ModelCache } from "../bench/modelCache.js";
+import { cacheMaxOption } from "./run.js";
 
 export function fmtDuration(s: number): string {
   if (s < 60) return `${Math.round(s)} s`;
@@ -65,6 +68,22 @@ interface PlanCliOptions {
   executor: "llama" | "mock";
   json?: boolean;
   maxInstances?: string;
+  cacheMax?: string;
+}
+
+/** The disk the plan's synthetic models need against the cache budget; refused (one line) if one cannot fit. */
+function diskText(p: Planned, file: string, cacheMax: string | undefined): string {
+  const cache = ModelCache.open({ cacheMax, note: () => undefined });
+  const disk = cache.disk([...new Map(p.instances.map((i) => [i.model.ref, i.model])).values()]);
+  const refusal = diskRefusal(disk.plan, cache.budget, file);
+  if (refusal) throw refusal;
+  if (!disk.models.length) return "";
+  const lines = [
+    "disk (synthetic models):",
+    ...diskModelLines(disk.models),
+    diskSummary(disk.plan, cache.budget, cache.dir),
+  ];
+  return `${lines.join("\n")}\n`;
 }
 
 export function planCommand(): Command {
@@ -78,6 +97,7 @@ export function planCommand(): Command {
     )
     .option("--max-instances <n>", "refuse suites that expand to more instances (default: the suite's maxInstances)")
     .option("--json", "print the instances as JSON")
+    .addOption(cacheMaxOption())
     .action(async (file: string, o: PlanCliOptions) => {
       const p = await planSuite(file, {
         gpu: !!o.gpu,
@@ -85,6 +105,7 @@ export function planCommand(): Command {
         executor: o.executor,
         maxInstances: parseMaxInstances(o.maxInstances),
       });
-      process.stdout.write(o.json ? `${JSON.stringify(p.instances, null, 2)}\n` : planText(p, file));
+      const disk = diskText(p, file, o.cacheMax);
+      process.stdout.write(o.json ? `${JSON.stringify(p.instances, null, 2)}\n` : `${planText(p, file)}${disk}`);
     });
 }

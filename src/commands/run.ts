@@ -6,8 +6,10 @@
 import { Command, Option } from "commander";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { diskRefusal, diskSummary } from "../bench/cacheBudget.js";
 import { hostEnv } from "../bench/hostEnv.js";
 import { userInterrupt } from "../bench/interrupt.js";
+import { ModelCache } from "../bench/modelCache.js";
 import { type MachinePlan, planForMachine } from "../bench/planForMachine.js";
 import { Progress } from "../bench/progress.js";
 import { RunRecorder } from "../bench/recorder.js";
@@ -51,6 +53,8 @@ export interface RunCliOptions extends LlamaBenchCliOptions {
   shard?: string;
   shardCount?: string;
   runId?: string;
+  /** the most disk the synthetic-model cache may use (else MOEBENCH_CACHE_MAX, else a share of the free disk) */
+  cacheMax?: string;
 }
 
 export interface RunCliResult {
@@ -102,7 +106,7 @@ async function runLocal(
   plan: MachinePlan,
   runDir: OpenRunDir,
   env: Env,
-  ctx: { o: RunCliOptions; signal: AbortSignal; sharded?: ShardedRun },
+  ctx: { o: RunCliOptions; signal: AbortSignal; sharded?: ShardedRun; modelCache: ModelCache },
 ): Promise<RunSummary> {
   const done = new Set(runDir.existing.map((r) => r.key));
   const todo = plan.instances.filter((i) => !done.has(i.key));
@@ -128,6 +132,7 @@ async function runLocal(
       verbose: ctx.o.verbose,
       llamaBench: ctx.o.llamaBench ? resolve(ctx.o.llamaBench) : undefined,
       telemetry: telemetryOptions(ctx.o),
+      modelCache: ctx.modelCache,
       signal: ctx.signal,
       shard: ctx.sharded?.info,
       recorder,
@@ -188,6 +193,17 @@ function finish(plan: MachinePlan, runDir: OpenRunDir, local: RunSummary, o: Run
   return outcome;
 }
 
+/** The synthetic models must fit the cache budget one at a time: refused up front (one line) when they cannot. */
+function checkDisk(plan: MachinePlan, file: string, cacheMax: string | undefined): ModelCache {
+  const modelCache = ModelCache.open({ cacheMax, note });
+  const models = [...new Map(plan.instances.map((i) => [i.model.ref, i.model])).values()];
+  const disk = modelCache.disk(models);
+  const refusal = diskRefusal(disk.plan, modelCache.budget, file);
+  if (refusal) throw refusal;
+  if (disk.models.length) note(diskSummary(disk.plan, modelCache.budget, modelCache.dir));
+  return modelCache;
+}
+
 export async function runCli(file: string | undefined, o: RunCliOptions): Promise<RunCliResult> {
   const allowed = parseAllowFailures(o.allowFailures);
   telemetryOptions(o); // bad numbers are usage errors before anything runs
@@ -200,6 +216,7 @@ export async function runCli(file: string | undefined, o: RunCliOptions): Promis
   const flags = suiteFlagsOf(o);
   const source = flags || !file ? suiteFromCommandLine(file, flags ?? {}) : file;
   const { plan, sharded } = shardPlan(await planForMachine(source, o), shard);
+  const modelCache = checkDisk(plan, file ?? "the command line's suite", o.cacheMax);
   const base = resolve("results", plan.suite.name);
   const dir = chooseRunDir({
     base,
@@ -218,7 +235,7 @@ export async function runCli(file: string | undefined, o: RunCliOptions): Promis
     if (sharded) note(sharded.note);
     note(`results → ${join(runDir.dir, "results.jsonl")}`);
     describeRun(plan, runDir, env, o, sharded);
-    const local = await runLocal(plan, runDir, env, { o, signal: interrupt.signal, sharded });
+    const local = await runLocal(plan, runDir, env, { o, signal: interrupt.signal, sharded, modelCache });
     const extras = runsSuiteExtras(sharded);
     if (extras && !interrupt.signal.aborted && !local.interrupted)
       await sweepEndpoints(plan, runDir, env, interrupt.signal);
@@ -240,6 +257,13 @@ export const backendOption = (): Option =>
     "metal",
     "cpu",
   ]);
+
+export const cacheMaxOption = (): Option =>
+  new Option(
+    "--cache-max <size>",
+    "most disk the synthetic-model cache may use, e.g. 20GiB; the least recently needed models are evicted " +
+      "(default: MOEBENCH_CACHE_MAX, else the cache plus 80% of the free disk)",
+  );
 
 export const allowFailuresOption = (): Option =>
   new Option(
@@ -281,6 +305,7 @@ export function runCommand(): Command {
     )
     .option("--shard-count <n>", "shards of a Kubernetes Indexed Job (or MOEBENCH_SHARD_COUNT): its completions")
     .option("--run-id <id>", "the run id all shards share (default MOEBENCH_RUN_ID; Slurm: slurm-<array job id>)")
+    .addOption(cacheMaxOption())
     .option("-v, --verbose", "show llama.cpp's log");
   return addLlamaBenchOptions(cmd).action(async (file: string | undefined, o: RunCliOptions) => {
     const r = await runCli(file, o);

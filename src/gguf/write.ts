@@ -59,6 +59,16 @@ export function encodeHeader(
   return { header: Buffer.from(s.bytes()), offsets, sizes };
 }
 
+/** Bytes of the GGUF file with this encoded header: the header, then every tensor's data, aligned. */
+export function ggufFileBytes(encoded: {
+  header: Buffer;
+  offsets: readonly number[];
+  sizes: readonly number[];
+}): number {
+  const last = encoded.offsets.length - 1;
+  return encoded.header.length + (last >= 0 ? align(encoded.offsets[last]! + encoded.sizes[last]!) : 0);
+}
+
 /**
  * Write a GGUF file: streamed tensor by tensor with bounded memory, into a temporary name in the
  * same folder, renamed onto `path` only when complete. `sparse` leaves the data as a hole (zeros).
@@ -71,8 +81,7 @@ export async function writeGguf(
   opts: { sparse?: boolean; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<WriteResult> {
   const { header, offsets, sizes } = encodeHeader(kv, tensors);
-  const dataBytes = tensors.length ? align(offsets[offsets.length - 1]! + sizes[sizes.length - 1]!) : 0;
-  const total = header.length + dataBytes;
+  const total = ggufFileBytes({ header, offsets, sizes });
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw fsError(Object.assign(new Error(), { code: "EISDIR" }), path, "write");
   removeStalePartials(dirname(path));

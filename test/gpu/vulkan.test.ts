@@ -114,7 +114,7 @@ describe.skipIf(skipReason !== undefined)(
       }
     });
 
-    it("without GGML_VK_VISIBLE_DEVICES the device is hidden: backend vulkan is a one-line error, not a CPU run", () => {
+    it("without GGML_VK_VISIBLE_DEVICES the device is hidden: backend vulkan is one line, not a CPU run", () => {
       const hidden: NodeJS.ProcessEnv = { ...process.env, MOEBENCH_CACHE: env.MOEBENCH_CACHE };
       delete hidden.GGML_VK_VISIBLE_DEVICES;
       const r = spawnSync(process.execPath, [CLI, "run", suite, "--out", join(d, "hidden")], {

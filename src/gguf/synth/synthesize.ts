@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { FILE_TYPES, fileType, type GgmlType } from "../ggmlTypes.js";
-import { writeGguf, type WriteResult, type TensorToWrite } from "../write.js";
+import { encodeHeader, ggufFileBytes, writeGguf, type WriteResult, type TensorToWrite } from "../write.js";
 import { tensorBytes } from "../ggmlTypes.js";
 import { MoebenchError, unknownChoice } from "../../util/errors.js";
 import { PRESETS, PRESET_ALIASES, SCALES, scaleHparams, type Hparams, type Scale } from "./presets.js";
@@ -164,6 +164,24 @@ function f32Tensor(t: TensorToWrite, bytes: number, rng: Rng): Buffer {
   return b;
 }
 
+/** The GGUF metadata of a synthesized file (the converter's keys plus moebench's provenance). */
+function synthMetadata(plan: SynthPlan, seed: number, sparse: boolean): ReturnType<typeof buildMetadata> {
+  return buildMetadata(plan.hparams, fileType(plan.quant)!, {
+    preset: plan.preset,
+    scale: plan.scale,
+    seed,
+    sparse,
+    quant: plan.quant,
+    weightsId: weightsId(plan, seed),
+  });
+}
+
+/** Bytes of the file synthesize(req) writes, without writing it (disk plans, the model cache's budget). */
+export function synthFileBytes(req: SynthRequest): number {
+  const plan = planSynth(req);
+  return ggufFileBytes(encodeHeader(synthMetadata(plan, req.seed ?? 42, !!req.sparse), plan.tensors));
+}
+
 export async function synthesize(
   req: SynthRequest,
   out: string,
@@ -181,14 +199,7 @@ export async function synthesize(
     }
     return p;
   };
-  const kv = buildMetadata(plan.hparams, fileType(plan.quant)!, {
-    preset: plan.preset,
-    scale: plan.scale,
-    seed,
-    sparse: !!req.sparse,
-    quant: plan.quant,
-    weightsId: weightsId(plan, seed),
-  });
+  const kv = synthMetadata(plan, seed, !!req.sparse);
   const data = function* (t: TensorToWrite, bytes: number): Iterable<Uint8Array> {
     if (t.type.name === "F32") {
       yield f32Tensor(t, bytes, rng);
