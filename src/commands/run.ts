@@ -194,14 +194,14 @@ function finish(plan: MachinePlan, runDir: OpenRunDir, local: RunSummary, o: Run
 }
 
 /** The synthetic models must fit the cache budget one at a time: refused up front (one line) when they cannot. */
-function checkDisk(plan: MachinePlan, file: string, cacheMax: string | undefined): ModelCache {
+function checkDisk(plan: MachinePlan, file: string, cacheMax: string | undefined) {
   const modelCache = ModelCache.open({ cacheMax, note });
   const models = [...new Map(plan.instances.map((i) => [i.model.ref, i.model])).values()];
   const disk = modelCache.disk(models);
   const refusal = diskRefusal(disk.plan, modelCache.budget, file);
   if (refusal) throw refusal;
-  if (disk.models.length) note(diskSummary(disk.plan, modelCache.budget, modelCache.dir));
-  return modelCache;
+  const line = disk.models.length ? diskSummary(disk.plan, modelCache.budget, modelCache.dir) : undefined;
+  return { modelCache, line };
 }
 
 export async function runCli(file: string | undefined, o: RunCliOptions): Promise<RunCliResult> {
@@ -216,7 +216,7 @@ export async function runCli(file: string | undefined, o: RunCliOptions): Promis
   const flags = suiteFlagsOf(o);
   const source = flags || !file ? suiteFromCommandLine(file, flags ?? {}) : file;
   const { plan, sharded } = shardPlan(await planForMachine(source, o), shard);
-  const modelCache = checkDisk(plan, file ?? "the command line's suite", o.cacheMax);
+  const disk = checkDisk(plan, file ?? "the command line's suite", o.cacheMax);
   const base = resolve("results", plan.suite.name);
   const dir = chooseRunDir({
     base,
@@ -233,9 +233,10 @@ export async function runCli(file: string | undefined, o: RunCliOptions): Promis
     note(`moebench run: suite ${plan.suite.name}, ${plan.instances.length} instances on ${plan.runsOn}`);
     for (const n of [...plan.notes, ...plan.warnings]) note(`warning: ${n}`);
     if (sharded) note(sharded.note);
+    if (disk.line) note(disk.line);
     note(`results → ${join(runDir.dir, "results.jsonl")}`);
     describeRun(plan, runDir, env, o, sharded);
-    const local = await runLocal(plan, runDir, env, { o, signal: interrupt.signal, sharded, modelCache });
+    const local = await runLocal(plan, runDir, env, { o, signal: interrupt.signal, sharded, modelCache: disk.modelCache });
     const extras = runsSuiteExtras(sharded);
     if (extras && !interrupt.signal.aborted && !local.interrupted)
       await sweepEndpoints(plan, runDir, env, interrupt.signal);

@@ -22,6 +22,7 @@ import {
   cmakeOptionEnv,
   cmakeOptionsOf,
   type RecordedBuild,
+  readRecordedBuild,
   recordedBuildPath,
   writeRecordedBuild,
 } from "../util/localBuild.js";
@@ -33,6 +34,8 @@ export interface SetupCliOptions {
   cudaArch?: string;
   /** commander's --no-smoke */
   smoke: boolean;
+  /** commander's --no-build: keep the recorded build, run only the smoke test */
+  build: boolean;
   nvidiaSmi?: string;
 }
 
@@ -164,16 +167,31 @@ function bundledArchs(): string | undefined {
   return parseBundleManifest(readFileSync(path, "utf8"))?.cudaArchitectures ?? undefined;
 }
 
+/** --no-build: the backend of the build a previous setup recorded. */
+function recordedBackend(): SetupBackend {
+  const recorded = readRecordedBuild();
+  if (!recorded)
+    throw new MoebenchError(
+      `--no-build: no build is recorded in ${recordedBuildPath()}`,
+      "run `moebench setup` without --no-build first",
+    );
+  note(`using the recorded ${recorded.backend} build (${recorded.folder ?? "prebuilt"}, ${recorded.builtAt})`);
+  return recorded.backend;
+}
+
 export function setupCli(o: SetupCliOptions): number {
   const t0 = performance.now();
   const gpus = queryGpus(nvidiaSmiPath(o.nvidiaSmi));
   if (Array.isArray(gpus))
     for (const g of gpus)
       note(`GPU: ${g.name}, compute capability ${g.computeCap}, driver ${g.driver}, ${g.memoryTotal}`);
-  const backend = chooseBackend(o.backend, gpus);
-  const build = backend === "cuda" ? buildCuda(o, gpus, bundledArchs()) : cpuRecord();
-  writeRecordedBuild(build);
-  note(`recorded in ${recordedBuildPath()}: every moebench command now uses this ${backend} build`);
+  let backend: SetupBackend;
+  if (o.build) {
+    backend = chooseBackend(o.backend, gpus);
+    const build = backend === "cuda" ? buildCuda(o, gpus, bundledArchs()) : cpuRecord();
+    writeRecordedBuild(build);
+    note(`recorded in ${recordedBuildPath()}: every moebench command now uses this ${backend} build`);
+  } else backend = recordedBackend();
   const ok = o.smoke ? runSmoke(backend, o) : true;
   note(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return ok ? 0 : 1;
@@ -192,6 +210,7 @@ export function setupCommand(): Command {
     )
     .option("--cuda-arch <list>", "CUDA architectures to build for, e.g. 90 or 90,89 (default: this card's)")
     .option("--no-smoke", "skip the smoke test")
+    .option("--no-build", "keep the build a previous setup recorded; only run the smoke test")
     .option("--nvidia-smi <path>", "nvidia-smi to ask (default: MOEBENCH_NVIDIA_SMI, else nvidia-smi on PATH)")
     .action((o: SetupCliOptions) => {
       process.exitCode = setupCli(o);

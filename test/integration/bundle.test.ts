@@ -73,6 +73,11 @@ describe("moebench bundle → unpack elsewhere → setup → run", () => {
     expect(r.stdout).toMatch(/^smoke: ok$/m);
     const record = join(app, "node_modules", "node-llama-cpp", "llama", "localBuilds", "moebench-build.json");
     expect(JSON.parse(readFileSync(record, "utf8"))).toMatchObject({ backend: "cpu", cmakeOptions: {} });
+    // --no-build: the recorded build, the smoke test only
+    const again = inBundle(["setup", "--no-build"]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/using the recorded cpu build \(prebuilt/);
+    expect(again.stdout).toMatch(/^smoke: ok$/m);
   });
 
   it("a tiny CPU run from the bundle uses only the bundle's Node and node-llama-cpp", () => {
