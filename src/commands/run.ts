@@ -236,7 +236,12 @@ export async function runCli(file: string | undefined, o: RunCliOptions): Promis
     if (disk.line) note(disk.line);
     note(`results → ${join(runDir.dir, "results.jsonl")}`);
     describeRun(plan, runDir, env, o, sharded);
-    const local = await runLocal(plan, runDir, env, { o, signal: interrupt.signal, sharded, modelCache: disk.modelCache });
+    const local = await runLocal(plan, runDir, env, {
+      o,
+      signal: interrupt.signal,
+      sharded,
+      modelCache: disk.modelCache,
+    });
     const extras = runsSuiteExtras(sharded);
     if (extras && !interrupt.signal.aborted && !local.interrupted)
       await sweepEndpoints(plan, runDir, env, interrupt.signal);

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command, Option } from "commander";
 import { chooseCudaArchs } from "../bundle/cudaArch.js";
@@ -36,6 +36,8 @@ export interface SetupCliOptions {
   smoke: boolean;
   /** commander's --no-build: keep the recorded build, run only the smoke test */
   build: boolean;
+  /** also build llama-bench in the build's own folder (linked against the same libraries) */
+  llamaBench?: boolean;
   nvidiaSmi?: string;
 }
 
@@ -127,6 +129,33 @@ function buildCuda(o: SetupCliOptions, gpus: GpuQuery[] | { reason: string }, bu
   };
 }
 
+/**
+ * llama-bench in node-llama-cpp's own build folder: the folder is a CMake build of llama.cpp with the tools left
+ * out; switching them on and building the one target compiles llama-bench.cpp and links it against the libllama
+ * and libggml just built (4 build steps, seconds), so it runs the very kernels moebench runs.
+ */
+function buildLlamaBench(folder: string): string {
+  const dir = join(nodeLlamaCppRoot(), "llama", "localBuilds", folder);
+  const env = { ...cleanEnv(), PATH: pathWithNode() }; // its CMakeLists asks node for node-addon-api's headers
+  const tools = ["-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=OFF", "-DLLAMA_BUILD_TESTS=OFF"];
+  const steps = [
+    ["cmake", [".", ...tools, "-DLLAMA_BUILD_EXAMPLES=OFF"]],
+    ["cmake", ["--build", ".", "--target", "llama-bench", "-j", String(availableParallelism())]],
+  ] as const;
+  for (const [cmd, args] of steps) {
+    const r = spawnSync(cmd, args, { cwd: dir, env, stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0)
+      throw new MoebenchError(
+        `setup --llama-bench: ${cmd} ${args.join(" ")} failed in ${dir} (exit ${r.status})`,
+        "the llama.cpp build is recorded and usable; build llama-bench by hand (README: air-gapped GPU servers)",
+        1,
+      );
+  }
+  const exe = join(dir, "bin", "llama-bench");
+  note(`llama-bench on the same libraries: ${exe}`);
+  return exe;
+}
+
 function cpuRecord(): RecordedBuild {
   return {
     schemaVersion: 1,
@@ -191,6 +220,8 @@ export function setupCli(o: SetupCliOptions): number {
     const build = backend === "cuda" ? buildCuda(o, gpus, bundledArchs()) : cpuRecord();
     writeRecordedBuild(build);
     note(`recorded in ${recordedBuildPath()}: every moebench command now uses this ${backend} build`);
+    if (o.llamaBench && build.folder) writeRecordedBuild({ ...build, llamaBench: buildLlamaBench(build.folder) });
+    else if (o.llamaBench) note("--llama-bench: only with a build made here (--backend cuda); nothing built");
   } else backend = recordedBackend();
   const ok = o.smoke ? runSmoke(backend, o) : true;
   note(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
@@ -211,6 +242,7 @@ export function setupCommand(): Command {
     .option("--cuda-arch <list>", "CUDA architectures to build for, e.g. 90 or 90,89 (default: this card's)")
     .option("--no-smoke", "skip the smoke test")
     .option("--no-build", "keep the build a previous setup recorded; only run the smoke test")
+    .option("--llama-bench", "also build llama-bench against the same libraries (for --llama-bench fidelity runs)")
     .option("--nvidia-smi <path>", "nvidia-smi to ask (default: MOEBENCH_NVIDIA_SMI, else nvidia-smi on PATH)")
     .action((o: SetupCliOptions) => {
       process.exitCode = setupCli(o);

@@ -28,6 +28,8 @@ const RecordedBuild = z.object({
   nodeLlamaCpp: z.string(),
   builtAt: z.string(),
   buildSeconds: z.number().nonnegative().nullable(),
+  /** `setup --llama-bench`: llama-bench linked against this very build's libraries (same kernels, same options) */
+  llamaBench: z.string().nullable().optional(),
 });
 export type RecordedBuild = z.infer<typeof RecordedBuild>;
 
