@@ -3,23 +3,34 @@
  * binaries: backend selection, gpuLayers reaching llama.cpp, the layers llama.cpp actually offloaded, device names
  * and the VRAM fields in records. Not CUDA, not real VRAM accounting, not OOM (lavapipe's "VRAM" is host memory).
  *
- * Opt-in: MOEBENCH_TEST_VULKAN=1 and a Vulkan driver with a device (Debian: mesa-vulkan-drivers libvulkan1; .ci/run
- * installs them). Otherwise every test here is skipped and the reason is printed. ggml hides CPU-type Vulkan
- * devices unless GGML_VK_VISIBLE_DEVICES names them: the runs set GGML_VK_VISIBLE_DEVICES=0.
+ * Opt-in: MOEBENCH_TEST_VULKAN=1 (.ci/run sets it). The driver: Mesa's lavapipe installed system-wide if it is
+ * (Debian: mesa-vulkan-drivers libvulkan1), else the same packages unpacked into moebench's cache and shown only
+ * to these runs (test/lavapipe.ts), so no other test sees a Vulkan device. Without either, or without the
+ * opt-in, every test here is skipped and the reason is printed. ggml hides CPU-type Vulkan devices unless
+ * GGML_VK_VISIBLE_DEVICES names them: the runs set GGML_VK_VISIBLE_DEVICES=0.
  */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planSynth } from "../../src/gguf/synth/synthesize.js";
 import { readJsonl } from "../../src/results/jsonl.js";
 import { CLI, cli, ROOT, tmp } from "../helpers.js";
+import { lavapipeEnv } from "../lavapipe.js";
 
-const SHOW_LAVAPIPE = { GGML_VK_VISIBLE_DEVICES: "0" };
+/** The environment that shows lavapipe: the system's driver, else a private copy (needs apt-get download once). */
+function lavapipe(): Record<string, string> | string {
+  if (existsSync("/usr/share/vulkan/icd.d/lvp_icd.x86_64.json")) return { GGML_VK_VISIBLE_DEVICES: "0" };
+  try {
+    return lavapipeEnv();
+  } catch (e) {
+    return `Mesa's lavapipe is neither installed nor unpackable here (${(e as Error).message.split("\n")[0]})`;
+  }
+}
 
 /** node-llama-cpp's Vulkan binary asked for its devices in a child process (a missing driver must not crash us). */
-function vulkanDevices(): string[] | string {
+function vulkanDevices(show: Record<string, string>): string[] | string {
   // a file, not -e: node-llama-cpp tests its binary in a child forked with our execArgv
   const probe = join(tmp("moebench-vulkan-probe-"), "probe.mjs");
   const entry = pathToFileURL(join(ROOT, "node_modules", "node-llama-cpp", "dist", "index.js")).href;
@@ -32,7 +43,7 @@ function vulkanDevices(): string[] | string {
   const r = spawnSync(process.execPath, [probe], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, ...SHOW_LAVAPIPE },
+    env: { ...process.env, ...show },
     timeout: 60_000,
   });
   if (r.status !== 0) return `node-llama-cpp's Vulkan binary does not load: ${(r.stderr || "").trim().split("\n")[0]}`;
@@ -40,15 +51,18 @@ function vulkanDevices(): string[] | string {
   return names.length ? names : "the Vulkan loader found no device (install mesa-vulkan-drivers libvulkan1)";
 }
 
-function readiness(): { devices: string[] } | { reason: string } {
+function readiness(): { show: Record<string, string> } | { reason: string } {
   if (process.env.MOEBENCH_TEST_VULKAN !== "1")
-    return { reason: "MOEBENCH_TEST_VULKAN is not 1 (opt-in: needs mesa-vulkan-drivers libvulkan1)" };
-  const d = vulkanDevices();
-  return typeof d === "string" ? { reason: d } : { devices: d };
+    return { reason: "MOEBENCH_TEST_VULKAN is not 1 (opt-in: runs on Mesa's lavapipe, mesa-vulkan-drivers)" };
+  const show = lavapipe();
+  if (typeof show === "string") return { reason: show };
+  const d = vulkanDevices(show);
+  return typeof d === "string" ? { reason: d } : { show };
 }
 
 const ready = readiness();
 const skipReason = "reason" in ready ? ready.reason : undefined;
+const SHOW_LAVAPIPE = "show" in ready ? ready.show : {};
 if (skipReason) process.stderr.write(`test/gpu/vulkan.test.ts: every test skipped: ${skipReason}\n`);
 
 describe.skipIf(skipReason !== undefined)(
@@ -115,7 +129,7 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     it("without GGML_VK_VISIBLE_DEVICES the device is hidden: backend vulkan is one line, not a CPU run", () => {
-      const hidden: NodeJS.ProcessEnv = { ...process.env, MOEBENCH_CACHE: env.MOEBENCH_CACHE };
+      const hidden: NodeJS.ProcessEnv = { ...process.env, ...SHOW_LAVAPIPE, MOEBENCH_CACHE: env.MOEBENCH_CACHE };
       delete hidden.GGML_VK_VISIBLE_DEVICES;
       const r = spawnSync(process.execPath, [CLI, "run", suite, "--out", join(d, "hidden")], {
         encoding: "utf8",
