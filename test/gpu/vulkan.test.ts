@@ -94,7 +94,7 @@ describe.skipIf(skipReason !== undefined)(
     it("backend vulkan runs on the software device, offloads what gpuLayers says, labels its VRAM", () => {
       const r = cli(["run", suite, "--out", out, "--idle-baseline", "0"], { env });
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/on GPU \(vulkan: llvmpipe/);
+      expect(r.stderr).toMatch(/on vulkan \(llvmpipe .*; a software device, chosen explicitly\)/);
       const recs = readJsonl(join(out, "results.jsonl"));
       expect(recs).toHaveLength(4);
       for (const rec of recs) {
