@@ -79,9 +79,22 @@ export function keepLlamaCppPath(rel: string): boolean {
   return !LLAMA_CPP_DROP.some((re) => re.test(rel));
 }
 
-/** Folders and files never worth shipping inside a package (source maps are not read at run time). */
-export function keepPackageFile(rel: string): boolean {
-  return !/\.map$/.test(rel);
+/**
+ * Packages that ship many builds of themselves, reduced to the one Node loads: sql.js's `dist` holds 30 MB of
+ * asm.js, browser, worker and debug variants beside the 0.7 MB its package.json's Node entry uses.
+ */
+const ONLY_IN_DIST: Readonly<Record<string, readonly string[]>> = {
+  "node_modules/sql.js": ["dist/sql-wasm.js", "dist/sql-wasm.wasm"],
+};
+
+/**
+ * Whether a file of a shipped package (`rel` inside the package at lockfile path `pkg`) goes into the bundle:
+ * never source maps (not read at run time), and for the packages above only the files Node loads from `dist`.
+ */
+export function keepPackageFile(rel: string, pkg?: string): boolean {
+  if (/\.map$/.test(rel)) return false;
+  const only = pkg === undefined ? undefined : ONLY_IN_DIST[pkg];
+  return !only || !rel.startsWith("dist/") || only.includes(rel);
 }
 
 /** A `node_modules/.bin` link: where it goes and what it points at (relative to the link's folder). */

@@ -66,7 +66,7 @@ export function stagePackages(root: string, app: string, target: Target): number
       recursive: true,
       verbatimSymlinks: true,
       // nested packages are lockfile entries of their own (copied when they ship)
-      filter: (src) => src !== nested && !src.startsWith(`${nested}/`) && keepPackageFile(relative(from, src)),
+      filter: (src) => src !== nested && !src.startsWith(`${nested}/`) && keepPackageFile(relative(from, src), p),
     });
   }
   for (const { link, target: to } of binLinks(packages, shipped)) {

@@ -113,5 +113,9 @@ describe("moebench bundle → unpack elsewhere → setup → run", () => {
         expect(lib.startsWith(ROOT)).toBe(false);
       }
     }
+    // the results database (sql.js, pruned to the build Node loads) works from the bundle
+    const db = inBundle(["db", "add", "run", "--db", "runs.sqlite"]);
+    expect(db.status, db.stderr).toBe(0);
+    expect(inBundle(["db", "list", "--db", "runs.sqlite"]).stdout).toContain(recs[0]!.runId);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { binLinks, bundlePackages, keepLlamaCppPath, LINUX_X64 } from "../../src/bundle/contents.js";
+import { binLinks, bundlePackages, keepLlamaCppPath, keepPackageFile, LINUX_X64 } from "../../src/bundle/contents.js";
 import { archOfComputeCap, chooseCudaArchs, parseCudaArchList } from "../../src/bundle/cudaArch.js";
 import { parseOffloadLine } from "../../src/bench/llama/offloadLog.js";
 import { smokeVerdict } from "../../src/bundle/smoke.js";
@@ -43,6 +43,15 @@ describe("what the bundle ships", () => {
       { link: "node_modules/.bin/cmake-js", target: "../cmake-js/bin/cmake-js" },
       { link: "node_modules/cross-spawn/node_modules/.bin/node-which", target: "../which/bin/node-which" },
     ]);
+  });
+
+  it("inside packages: no source maps; sql.js only with the build Node loads (its package.json's main)", () => {
+    expect(keepPackageFile("dist/index.js.map", "node_modules/zod")).toBe(false);
+    expect(keepPackageFile("dist/index.js", "node_modules/zod")).toBe(true);
+    expect(keepPackageFile("dist/sql-wasm.js", "node_modules/sql.js")).toBe(true);
+    expect(keepPackageFile("dist/sql-wasm.wasm", "node_modules/sql.js")).toBe(true);
+    expect(keepPackageFile("dist/sql-asm-debug.js", "node_modules/sql.js")).toBe(false);
+    expect(keepPackageFile("package.json", "node_modules/sql.js")).toBe(true);
   });
 
   it.each([
