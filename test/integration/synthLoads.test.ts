@@ -34,7 +34,19 @@ describe("synthetic models load and generate in node-llama-cpp (CPU)", () => {
           if (got.length >= 4) break;
         }
         expect(got.length).toBe(4);
-        for (const t of got) expect(t).toBeGreaterThanOrEqual(0);
+        expect(got.every((t) => Number.isInteger(t) && t >= 0)).toBe(true);
+        // NaN or infinite weights would give NaN logits: the next-token distribution must be a distribution
+        await seq.clearHistory();
+        const opts = { temperature: 1, topK: 0, topP: 1, minP: 0 };
+        const [out] = await seq.controlledEvaluate([
+          [300, { generateNext: { probabilities: true, options: opts } }],
+        ] as never);
+        const probs = [
+          ...((out as { next?: { probabilities?: Map<number, number> } }).next?.probabilities?.values() ?? []),
+        ];
+        expect(probs.length).toBeGreaterThan(1);
+        expect(probs.every((p) => Number.isFinite(p) && p >= 0)).toBe(true);
+        expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
         await ctx.dispose();
         await model.dispose();
       });
