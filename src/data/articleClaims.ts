@@ -32,7 +32,7 @@ export const ARTICLE_CLAIMS: readonly ArticleClaim[] = [
     id: "gen-speedup",
     claim: "MoE generation is 1.4–1.6× the dense 8B's at Q4_K_M",
     article: "28–34 vs 18–23 tok/s: about 1.4–1.6×",
-    howToTest: "tg128 for the MoE and Llama-3.1-8B at Q4_K_M (-m …lfm2…:Q4_K_M -m …llama-3.1-8b…:Q4_K_M -n 128)",
+    howToTest: "tg128 for the MoE and Llama-3.1-8B at Q4_K_M (-n 128 with both models at Q4_K_M)",
   },
   {
     id: "prefill-gap",
@@ -56,7 +56,7 @@ export const ARTICLE_CLAIMS: readonly ArticleClaim[] = [
     id: "kv16k",
     claim: "The MoE's KV cache at 16k context is about 3–4 GB",
     article: "roughly 3–4 GB of cache at 16k for an 8B MoE at Q4",
-    howToTest: "include the MoE in the run (its tensor table gives the KV size; GPU telemetry measures it)",
+    howToTest: "the MoE as a synthetic preset or a readable GGUF file (its tensor table gives the KV size)",
   },
   {
     id: "q8-oom16k",

@@ -57,7 +57,7 @@ export function mean(xs: readonly number[]): number {
 
 /** Sample standard deviation (n − 1 in the denominator); NaN for fewer than 2 samples. */
 export function sampleSd(xs: readonly number[]): number {
-  return xs.length > 1 ? Math.sqrt(stridedVariance(xs.length, 1, xs as number[], 1)) : NaN;
+  return Math.sqrt(stridedVariance(xs.length, 1, xs as number[], 1));
 }
 
 const EMPTY: Summary = {
@@ -110,7 +110,7 @@ export function summarize(xs: readonly number[], opts: SummaryOptions = {}): Sum
     min: Math.min(...xs),
     max: Math.max(...xs),
     method,
-    firstStage: method === "stein" ? n0 : null,
+    firstStage: n0,
     noisy: clamp || wide,
   };
 }
@@ -125,9 +125,10 @@ export function steinTotal(firstStage: readonly number[], targetCi: number, max:
   const n0 = firstStage.length;
   if (n0 < 2) return Math.max(n0, max);
   const s0 = sampleSd(firstStage);
-  const d = targetCi * Math.abs(mean(firstStage));
+  // no spread: nothing to gain from more (and 0 ÷ 0 when the mean is 0 as well)
   if (!(s0 > 0)) return n0;
-  if (!(d > 0)) return Math.max(n0, max);
+  // a zero mean makes the target 0: run to max
+  const d = targetCi * Math.abs(mean(firstStage));
   const needed = Math.ceil(((tQuantile(0.975, n0 - 1) * s0) / d) ** 2);
   return Math.min(Math.max(n0, needed), Math.max(n0, max));
 }
@@ -149,13 +150,13 @@ export function ratioCi(num: readonly number[], den: readonly number[]): RatioCi
   const mn = mean(num);
   const md = mean(den);
   const ratio = mn / md;
-  if (num.length < 2 || den.length < 2) return { ratio, ciLow: NaN, ciHigh: NaN };
+  // fewer than 2 samples on a side: the SD is NaN, and so is the interval
   const vn = sampleSd(num) ** 2 / num.length;
   const vd = sampleSd(den) ** 2 / den.length;
   const se = Math.sqrt(vn / (mn * mn) + vd / (md * md));
   const df = (vn + vd) ** 2 / ((vn * vn) / (num.length - 1) + (vd * vd) / (den.length - 1));
-  // no spread on either side: the interval is the point
-  const t = Number.isFinite(df) && df > 0 ? tQuantile(0.975, df) : 0;
+  // no spread on either side (df = 0 ÷ 0): the interval is the point
+  const t = Number.isFinite(df) ? tQuantile(0.975, df) : 0;
   return { ratio, ciLow: ratio * Math.exp(-t * se), ciHigh: ratio * Math.exp(t * se) };
 }
 
@@ -177,7 +178,6 @@ export function tokPerSec(tokens: number, samplesMs: readonly number[]): number[
  * position (n − 1)·p in the sorted samples.
  */
 export function percentiles(xs: readonly number[], ps: readonly number[]): number[] {
-  if (xs.length === 0) return ps.map(() => NaN);
   const s = [...xs].sort((a, b) => a - b);
   return ps.map((p) => {
     const pos = (s.length - 1) * Math.min(1, Math.max(0, p));

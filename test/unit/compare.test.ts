@@ -36,6 +36,10 @@ describe("ratio CI and Welch's test against SciPy", () => {
     expect(r.ciHigh).toBeCloseTo(0.9815057875416523, 10);
     // fewer than two samples on a side: no interval
     expect(ratioCi([1], base).ciLow).toBeNaN();
+    expect(ratioCi(base, [1]).ciHigh).toBeNaN();
+    expect(ratioCi([1], base).ratio).toBeCloseTo(1 / 100.32, 12);
+    // no spread on either side: the interval is the point
+    expect(ratioCi([2, 2], [1, 1])).toEqual({ ratio: 2, ciLow: 2, ciHigh: 2 });
   });
 });
 

@@ -55,6 +55,33 @@ describe("summarize: mean (95% CI)", () => {
     expect(summarize([1, 2, 3, 4], { firstStage: 1 }).method).toBe("t");
   });
 
+  it("Stein needs a first stage of at least 2 and fewer samples than in all", () => {
+    // first stage [100, 104]: s0 = 2.828427, t(0.975, 1) = 12.706204736174694, N = 4: half = 12.7062 × 2.8284 / 2
+    const s = summarize([100, 104, 99, 101], { firstStage: 2 });
+    expect(s.method).toBe("stein");
+    expect(s.firstStage).toBe(2);
+    expect(s.halfWidth).toBeCloseTo((12.706204736174694 * Math.sqrt(8)) / 2, 9);
+    for (const fs of [1, 4, 5, null, undefined]) {
+      const t = summarize([100, 104, 99, 101], { firstStage: fs });
+      expect(t.method, String(fs)).toBe("t");
+      expect(t.firstStage, String(fs)).toBeNull();
+      // t(0.975, 3) × sd([100,104,99,101]) / 2
+      expect(t.halfWidth, String(fs)).toBeCloseTo((3.1824463052837078 * Math.sqrt(14 / 3)) / 2, 9);
+    }
+  });
+
+  it("a zero mean has an infinite relative half-width", () => {
+    expect(summarize([-1, 1], { nonNegative: false }).ciRel).toBe(Infinity);
+  });
+
+  it("a half-width exactly at the target is not noisy", () => {
+    const xs = [100, 102, 98, 101, 99];
+    const at = summarize(xs).ciRel;
+    expect(summarize(xs, { targetCi: at }).noisy).toBe(false);
+    expect(summarize(xs, { targetCi: at * 0.999 }).noisy).toBe(true);
+    expect(summarize(xs, { targetCi: null }).noisy).toBe(false);
+  });
+
   it("noisy: a half-width over the target, relative to the mean", () => {
     // ciRel = 0.019632 (above): within a 2% target, over a 1.9% target
     expect(summarize([100, 102, 98, 101, 99], { targetCi: 0.02 }).noisy).toBe(false);
@@ -71,14 +98,22 @@ describe("summarize: mean (95% CI)", () => {
     expect(summarize([10, 100], { nonNegative: false }).ciLow).toBeCloseTo(55 - 571.7792, 3);
   });
 
-  it("one sample: no interval (infinite), noisy; none: NaN", () => {
+  it("one sample: no interval (infinite), noisy, SD 0; none: NaN everywhere", () => {
     const one = summarize([42]);
     expect(one.mean).toBe(42);
+    expect(one.sd).toBe(0);
     expect(one.ciHigh).toBe(Infinity);
     expect(one.ciLow).toBe(0);
+    expect(one.method).toBe("t");
     expect(one.noisy).toBe(true);
-    expect(summarize([]).n).toBe(0);
-    expect(summarize([]).mean).toBeNaN();
+    expect(one.min).toBe(42);
+    const none = summarize([]);
+    expect(none.n).toBe(0);
+    expect(none.mean).toBeNaN();
+    expect(none.min).toBeNaN();
+    expect(none.max).toBeNaN();
+    expect(none.ciHigh).toBeNaN();
+    expect(none.noisy).toBe(true);
   });
 
   it("mean, SD and tok/s", () => {
@@ -104,9 +139,16 @@ describe("Stein's second-stage size", () => {
   ])("target %s, max %s → %s", (target, max, want) => {
     expect(steinTotal([100, 104, 96], target, max)).toBe(want);
   });
-  it("no spread: nothing more to run; a single sample: run to max", () => {
+  it("no spread: nothing more to run; a single sample or a zero mean: run to max", () => {
     expect(steinTotal([5, 5, 5], 0.01, 10)).toBe(3);
+    expect(steinTotal([0, 0, 0], 0.01, 10)).toBe(3);
     expect(steinTotal([5], 0.01, 10)).toBe(10);
+    expect(steinTotal([-1, 1], 0.01, 10)).toBe(10);
+    // a first stage of 2: s0 = 2.828, t(0.975, 1) = 12.706, target 10% of 102:
+    // (12.706 × 2.828 / 10.2)² = 12.41 → 13
+    expect(steinTotal([100, 104], 0.1, 20)).toBe(13);
+    // max never below the first stage
+    expect(steinTotal([100, 104, 96], 0.02, 2)).toBe(3);
   });
 });
 
@@ -114,6 +156,8 @@ describe("percentiles (NumPy's linear method)", () => {
   it("equals numpy.percentile([5,1,4,2,3,10], [0,50,90,99,100])", () => {
     expect(percentiles([5, 1, 4, 2, 3, 10], [0, 0.5, 0.9, 0.99, 1])).toEqual([1, 3.5, 7.5, 9.75, 10]);
     expect(percentiles([], [0.5])[0]).toBeNaN();
+    expect(percentiles([], [0])[0]).toBeNaN();
+    expect(percentiles([7], [0, 0.5, 1])).toEqual([7, 7, 7]);
   });
 });
 
