@@ -25,6 +25,45 @@ describe("moebench report (CLI)", () => {
     expect(existsSync(join(d, "escape"))).toBe(false);
   });
 
+  it("the quant matrix's VRAM estimates equal `moebench fit` for the same configuration", () => {
+    const d = tmp();
+    const syn = { model: "llama-3.1-8b", preset: "llama-3.1-8b", scale: "small" } as const;
+    const run = runDir(d, "run", [makeRecord({ ...syn }), makeRecord({ ...syn, quant: "Q8_0" })]);
+    let r = cli(["report", run, "--format", "json", "--out", join(d, "rep")]);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(readFileSync(join(d, "rep", "report.json"), "utf8")) as {
+      quantMatrices: {
+        contexts: number[];
+        rows: { quant: string; weights: { bytes: number }; totals: { bytes: number }[] }[];
+      }[];
+    };
+    const qm = rep.quantMatrices[0]!;
+    expect(qm.contexts).toEqual([8192, 16384]);
+    for (const quant of ["Q8_0", "Q4_K_M"]) {
+      r = cli([
+        "fit",
+        `synth:llama-3.1-8b:${quant}`,
+        "--ctx",
+        "8k,16k",
+        "--kv",
+        "f16",
+        "--fa",
+        "off",
+        "--overhead",
+        "0",
+        "--json",
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      const fit = JSON.parse(r.stdout) as { rows: { ctx: number; total: number; weightsDevice: number }[] };
+      const row = qm.rows.find((x) => x.quant === quant)!;
+      expect(row.weights.bytes, quant).toBe(fit.rows[0]!.weightsDevice);
+      expect(
+        row.totals.map((t) => t.bytes),
+        quant,
+      ).toEqual(fit.rows.map((x) => x.total));
+    }
+  });
+
   it("an --out that cannot be created is one line naming the path (exit 2)", () => {
     const d = tmp();
     const run = runDir(d, "run", [makeRecord()]);
