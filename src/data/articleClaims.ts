@@ -32,7 +32,7 @@ export const ARTICLE_CLAIMS: readonly ArticleClaim[] = [
     id: "gen-speedup",
     claim: "MoE generation is 1.4–1.6× the dense 8B's at Q4_K_M",
     article: "28–34 vs 18–23 tok/s: about 1.4–1.6×",
-    howToTest: "tg128 for the MoE and Llama-3.1-8B at Q4_K_M (-n 128 with both models at Q4_K_M)",
+    howToTest: "tg128 for the MoE and Llama-3.1-8B, both at Q4_K_M (-n 128)",
   },
   {
     id: "prefill-gap",
