@@ -27,7 +27,7 @@ export function runLine(run: RunInfo): string {
   const llama =
     `llama.cpp ${e.llamaCppRelease ?? "?"} (${e.llamaCppCommit ?? "?"}), ` + `node-llama-cpp ${e.nodeLlamaCpp ?? "?"}`;
   return (
-    `run ${run.runId} (suite ${run.suite}): ${scaleText(run.scales)} · ${hardwareText(run)} · ` +
+    `run \`${run.runId}\` (suite ${run.suite}): ${scaleText(run.scales)} · ${hardwareText(run)} · ` +
     `${run.records} instances${failed} · ${llama}`
   );
 }

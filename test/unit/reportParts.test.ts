@@ -55,7 +55,7 @@ describe("what ran, in words", () => {
       {},
     );
     expect(runLine(run!)).toBe(
-      "run run1 (suite s): small-scale synthetic models + real model files · CPU: Test CPU × 2 cores, 1 thread · " +
+      "run `run1` (suite s): small-scale synthetic models + real model files · CPU: Test CPU × 2 cores, 1 thread · " +
         "4 instances, 3 failed (oom 2, crash 1) · llama.cpp b1 (abc), node-llama-cpp 3.22.1",
     );
     expect(run!.synthetic).toBe(true);
