@@ -187,7 +187,9 @@ function q8Oom(c: Ctx): Check {
   const verdict: ClaimVerdict = row.verdict === "does not fit" ? "holds" : "does not hold";
   const total = `${(row.total / GiB).toFixed(2)} GiB`;
   return {
-    measured: `${row.verdict}: ${total} of ${Q8_OOM.cardGiB} GiB (f16 KV, FA ${fa ? "on" : "off"}, ${Q8_OOM.overheadMiB} MiB runtime allowance)`,
+    measured:
+      `${row.verdict}: ${total} of ${Q8_OOM.cardGiB} GiB ` +
+      `(f16 KV, FA ${fa ? "on" : "off"}, ${Q8_OOM.overheadMiB} MiB runtime allowance)`,
     verdict,
     estimate: true,
   };

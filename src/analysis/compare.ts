@@ -149,10 +149,10 @@ function duplicatesError(side: string, groups: Map<string, ResultRecord[]>): Moe
   if (!dups.length) return null;
   const names = dups
     .slice(0, 3)
-    .map(
-      (rs) =>
-        `${rs[0]!.model.label} ${rs[0]!.testId} (×${rs.length}: runs ${[...new Set(rs.map((r) => r.runId))].join(", ")})`,
-    )
+    .map((rs) => {
+      const runs = [...new Set(rs.map((r) => r.runId))].join(", ");
+      return `${rs[0]!.model.label} ${rs[0]!.testId} (×${rs.length}: runs ${runs})`;
+    })
     .join("; ");
   const more = dups.length > 3 ? ` and ${dups.length - 3} more` : "";
   return new MoebenchError(

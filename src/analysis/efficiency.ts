@@ -1,7 +1,7 @@
 /**
  * Cost figures (pure). Formulas (also printed as report notes):
  *   tok/s per $             = generation tok/s ÷ purchase price (USD)
- *   electricity $/Mtok      = (10^6 ÷ tok/J ÷ 3.6×10^6 J/kWh) × $/kWh                (purchase only: a rental includes power)
+ *   electricity $/Mtok      = (10^6 ÷ tok/J ÷ 3.6×10^6 J/kWh) × $/kWh   (purchase only: a rental includes power)
  *   hardware $/Mtok         = purchase price ÷ (lifetime hours × 3600 × tok/s) × 10^6
  *                           = rental $/h ÷ (3600 × tok/s) × 10^6                      (rental)
  *   $/Mtok                  = electricity + hardware (purchase), hardware (rental)

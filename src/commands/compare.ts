@@ -47,7 +47,8 @@ function parseOptions(o: CompareCliOptions): { threshold: number; alpha: number;
 export function compareCommand(): Command {
   return new Command("compare")
     .description(
-      "did the new llama.cpp build get slower? Per instance (joined on its full identity): each side's mean (95% CI), " +
+      "did the new llama.cpp build get slower? Per instance (joined on its full identity): " +
+        "each side's mean (95% CI), " +
         "the ratio with its 95% CI and Welch's t-test. Exit 0: no regression and the whole baseline compared; " +
         "1: a regression or a candidate failure; 2: usage error; 4: incomplete (nothing or only part of the " +
         "baseline compared, or duplicate instances on a side)",
@@ -59,7 +60,8 @@ export function compareCommand(): Command {
     .option("--format <f>", "md, json or html", "md")
     .option(
       "--ignore <fields>",
-      `identity fields left out of the join (${IDENTITY_FIELDS.join(", ")}); ctx is ignored automatically against llama-bench imports`,
+      `identity fields left out of the join (${IDENTITY_FIELDS.join(", ")}); ` +
+        "ctx is ignored automatically against llama-bench imports",
     )
     .option("--allow-partial", "exit 0 even when the candidate lacks part of the baseline (or shares nothing with it)")
     .option("--pool", "pool duplicate instances on a side (their repetitions together) instead of refusing them")

@@ -79,7 +79,8 @@ export function ratioChart(c: CompareResult, threshold: number): TopLevelSpec {
 
 export function compareHtml(c: CompareResult, o: CompareTextOptions, chartSvg: string | null): string {
   const parts = [
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>moebench compare</title><style>${CSS}</style></head>`,
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>moebench compare</title>',
+    `<style>${CSS}</style></head>`,
     "<body><main><h1>moebench compare</h1>",
     `<h2>Builds and machines</h2>${htmlTable(identityData(c), "identity")}`,
     `<h2>Instances</h2>${htmlTable(compareData(c), "compare")}`,
