@@ -98,14 +98,15 @@ describe("the run summary printed after run", () => {
 });
 
 describe("report exporters", () => {
-  const report = buildReport(records(), new Map(), OPTS);
+  // built in each test, never shared: mutation testing attributes coverage to the test that runs the code
+  const report = () => buildReport(records(), new Map(), OPTS);
 
   it("Markdown: the whole report", () => {
-    expect(reportMarkdown(report)).toMatchSnapshot();
+    expect(reportMarkdown(report())).toMatchSnapshot();
   });
 
   it("the MoE/dense summary at another heading level", () => {
-    const md = moeVsDenseMarkdown(report, "###");
+    const md = moeVsDenseMarkdown(report(), "###");
     expect(md.startsWith("### MoE vs dense: generation (tg)\n")).toBe(true);
     expect(md).toContain("### Claims checked\n");
     expect(moeVsDenseMarkdown(buildReport([records()[0]!], new Map(), OPTS))).toContain(
@@ -117,13 +118,13 @@ describe("report exporters", () => {
     const mock = buildReport(records("mock"), new Map(), OPTS);
     expect(reportMarkdown(mock)).toContain("> **MOCK RUN: these timings come from moebench's mock executor");
     expect(reportHtml(mock, [])).toContain('<div class="mock" id="mock-banner">MOCK RUN:');
-    expect(reportHtml(report, [])).not.toContain("mock-banner");
+    expect(reportHtml(report(), [])).not.toContain("mock-banner");
     for (const c of charts(mock).filter((x) => x.id !== "vram"))
       expect((c.spec as { title: { subtitle: string } }).title.subtitle).toMatch(/^MOCK executor/);
   });
 
   it("CSV: a header with every column and one row per record", () => {
-    const rows = parse(reportCsv(report), { columns: true }) as Record<string, string>[];
+    const rows = parse(reportCsv(report()), { columns: true }) as Record<string, string>[];
     expect(rows).toHaveLength(4);
     expect(Object.keys(rows[0]!)).toMatchSnapshot();
     // 200, 210, 190 tok/s: mean 200
@@ -134,18 +135,18 @@ describe("report exporters", () => {
   });
 
   it("HTML: the same tables with ids, charts as figures, notes", () => {
-    const html = reportHtml(report, [{ id: "x", title: "X <chart>", svg: "<svg></svg>" }]);
+    const html = reportHtml(report(), [{ id: "x", title: "X <chart>", svg: "<svg></svg>" }]);
     for (const id of ["moe-pairs-tg", "claims-run1", "models", "instances"])
       expect(html).toContain(`<table id="${id}">`);
     expect(html).toContain('<figure class="chart" id="chart-x" aria-label="X &lt;chart&gt;"><svg></svg></figure>');
     expect(html).toContain("<h2>Method and notes</h2>");
     expect(html).toContain("200.0 (175.2–224.8)");
     expect(html).not.toContain("**");
-    expect(reportHtml(report, [])).not.toContain("<h2>Charts</h2>");
+    expect(reportHtml(report(), [])).not.toContain("<h2>Charts</h2>");
   });
 
   it("JSON: the figures without the raw records", () => {
-    const j = JSON.parse(reportJson(report)) as Record<string, unknown> & { rows: Record<string, unknown>[] };
+    const j = JSON.parse(reportJson(report())) as Record<string, unknown> & { rows: Record<string, unknown>[] };
     expect(Object.keys(j)).toEqual([
       "runs",
       "models",
@@ -166,7 +167,7 @@ describe("report exporters", () => {
   });
 
   it("charts: what exists is drawn, captioned with device, threads and scale", () => {
-    const cs = charts(report);
+    const cs = charts(report());
     expect(cs.map((c) => c.id)).toEqual(["moe-ratio-quant", "tg-by-quant"]);
     for (const c of cs)
       expect((c.spec as { title: { subtitle: string } }).title.subtitle).toBe(
@@ -194,24 +195,24 @@ describe("compare exporters", () => {
     makeRecord({ model: "a", tgPhase: at(1000, [90, 90.5, 89.5]) }),
     makeRecord({ model: "b", status: "oom" }),
   ];
-  const c = compare(base, cand, { threshold: 0.03, alpha: 0.05 });
+  const c = () => compare(base, cand, { threshold: 0.03, alpha: 0.05 });
   const o = { threshold: 0.03, alpha: 0.05 };
 
   it("Markdown: identity table, instance table, summary", () => {
-    expect(compareMarkdown(c, o)).toMatchSnapshot();
+    expect(compareMarkdown(c(), o)).toMatchSnapshot();
   });
   it("HTML: real tables (the same rows), the chart when there is one, no Markdown marks", () => {
-    const html = compareHtml(c, o, "<svg id='r'></svg>");
+    const html = compareHtml(c(), o, "<svg id='r'></svg>");
     expect(html).toContain('<table id="identity">');
     expect(html).toContain('<table id="compare">');
     expect((html.match(/<tr>/g) ?? []).length).toBe(1 + 9 + 1 + 2);
     expect(html).toContain('<td class="fail"><strong>slower</strong></td>');
     expect(html).toContain('<figure class="chart" id="chart-ratio"><svg id=\'r\'></svg></figure>');
-    expect(compareHtml(c, o, null)).not.toContain("chart-ratio");
+    expect(compareHtml(c(), o, null)).not.toContain("chart-ratio");
     expect(html).not.toContain("**");
   });
   it("JSON: threshold, alpha and the result", () => {
-    const j = JSON.parse(compareJson(c, o)) as {
+    const j = JSON.parse(compareJson(c(), o)) as {
       threshold: number;
       alpha: number;
       regressions: number;
@@ -220,7 +221,7 @@ describe("compare exporters", () => {
     expect([j.threshold, j.alpha, j.regressions, j.rows.length]).toEqual([0.03, 0.05, 1, 2]);
   });
   it("the ratio chart: one panel per test, full labels, the threshold band", () => {
-    const spec = ratioChart(c, 0.03) as unknown as {
+    const spec = ratioChart(c(), 0.03) as unknown as {
       data: { values: { test: string; name: string; ratio: number }[] };
       facet: { row: { field: string } };
       title: { subtitle: string };

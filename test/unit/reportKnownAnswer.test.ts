@@ -111,7 +111,6 @@ const OPTIONS: ReportOptions = {
   gpuPriceUsd: 300,
 };
 
-let report: Report;
 let recs: ResultRecord[];
 
 beforeAll(() => {
@@ -124,11 +123,13 @@ beforeAll(() => {
       .join("\n")}\n`,
   );
   recs = readJsonl(file);
-  report = buildReport(recs, factsFor(recs), OPTIONS);
 });
 
+/** Built in every test (never in a hook: mutation testing attributes coverage to the test that runs the code). */
+const rep = (): Report => buildReport(recs, factsFor(recs), OPTIONS);
+
 const row = (runId: string, label: string, test: string) =>
-  report.rows.find((x) => x.runId === runId && x.model === label && x.testId === test)!;
+  rep().rows.find((x) => x.runId === runId && x.model === label && x.testId === test)!;
 
 describe("energy from power samples (the trapezoid the sampler uses)", () => {
   it("joules per window equal the hand integrals", () => {
@@ -164,7 +165,7 @@ describe("reported figures", () => {
   });
 
   it("cost at a given $300 price: tok/s per $, electricity and hardware $/Mtok", () => {
-    const m = report.models.find((x) => x.runId === "gpu1" && x.model === "lfm2-8b-a1b Q4_K_M")!;
+    const m = rep().models.find((x) => x.runId === "gpu1" && x.model === "lfm2-8b-a1b Q4_K_M")!;
     // 101.6667 ÷ 300
     expect(m.cost.tokPerSecPerDollar).toBeCloseTo(0.3388888888888889, 12);
     // 10^6 ÷ 0.439231 ÷ 3.6×10^6 × 0.15 = 0.094863
@@ -172,11 +173,11 @@ describe("reported figures", () => {
     // 300 ÷ (8760 × 3600 × 101.6667) × 10^6 = 0.093570
     expect(m.cost.hardwarePerMTok).toBeCloseTo(0.0935698779848791, 12);
     expect(m.cost.totalPerMTok).toBeCloseTo(0.09486284722222223 + 0.0935698779848791, 12);
-    expect(report.runs.find((r) => r.runId === "gpu1")!.pricing!.label).toMatch(/\$300 \(given\)/);
+    expect(rep().runs.find((r) => r.runId === "gpu1")!.pricing!.label).toMatch(/\$300 \(given\)/);
   });
 
   it("cost columns are empty on an unpriced CPU run (a --gpu-price does not apply to a CPU)", () => {
-    const cpu = report.models.filter((m) => m.runId === "cpu1");
+    const cpu = rep().models.filter((m) => m.runId === "cpu1");
     expect(cpu).toHaveLength(2);
     for (const m of cpu)
       expect(m.cost).toEqual({
@@ -185,7 +186,7 @@ describe("reported figures", () => {
         hardwarePerMTok: null,
         totalPerMTok: null,
       });
-    const csv = parse(reportCsv(report), { columns: true }) as Record<string, string>[];
+    const csv = parse(reportCsv(rep()), { columns: true }) as Record<string, string>[];
     for (const r of csv.filter((c) => c.run_id === "cpu1")) {
       expect(r.tg_tok_s_per_usd).toBe("");
       expect(r.usd_per_mtok).toBe("");
@@ -196,23 +197,27 @@ describe("reported figures", () => {
   });
 
   it("MoE ÷ dense pairs within a run, with the ratio's 95% CI", () => {
-    const tg = report.pairs.filter((p) => p.phase === "tg" && p.runId === "gpu1");
+    const tg = rep().pairs.filter((p) => p.phase === "tg" && p.runId === "gpu1");
     // Q4_K_M only: the dense Q8_0 failed
     expect(tg.map((p) => p.quant)).toEqual(["Q4_K_M"]);
     // 101.6667 ÷ 46.6667 = 2.178571; delta method, Welch df 2.2612 (SciPy t.ppf)
     expect(tg[0]!.ratio).toBeCloseTo(2.178571428571429, 12);
     expect(tg[0]!.ciLow).toBeCloseTo(1.2371003527735818, 8);
     expect(tg[0]!.ciHigh).toBeCloseTo(3.836530689484345, 8);
-    const pp = report.pairs.find((p) => p.phase === "pp" && p.runId === "gpu1")!;
+    const pp = rep().pairs.find((p) => p.phase === "pp" && p.runId === "gpu1")!;
     // 2048.787 ÷ 1024; the dense side has no spread
     expect(pp.ratio).toBeCloseTo(2048.7868852459014 / 1024, 10);
     // the CPU run pairs its own models only: 200 ÷ 100 tok/s
-    const cpu = report.pairs.filter((p) => p.runId === "cpu1");
+    const cpu = rep().pairs.filter((p) => p.runId === "cpu1");
     expect(cpu.map((p) => [p.phase, p.ratio])).toEqual([["tg", 2]]);
   });
 
   it("claims: the 2.18× (1.24–3.84) speed-up straddles 1.4–1.6 → inconclusive; KV and Q8_0 from fit", () => {
-    const c = Object.fromEntries(report.claims.find((x) => x.runId === "gpu1")!.checks.map((x) => [x.id, x]));
+    const c = Object.fromEntries(
+      rep()
+        .claims.find((x) => x.runId === "gpu1")!
+        .checks.map((x) => [x.id, x]),
+    );
     expect(c["gen-speedup"]!.verdict).toBe("inconclusive");
     expect(c["gen-speedup"]!.measured).toMatch(/^2\.18× \(95% CI 1\.24–3\.84\)/);
     // pp: 2.0008× (the dense side has no spread: CI 1.89–2.12) — wholly outside 0.75–1.25
@@ -229,7 +234,7 @@ describe("reported figures", () => {
 
 describe("quant matrix cells", () => {
   const matrix = (family: string, runId = "gpu1") =>
-    report.quantMatrices.find((q) => q.family === family && q.runId === runId)!;
+    rep().quantMatrices.find((q) => q.family === family && q.runId === runId)!;
 
   it("measured VRAM: weights = after load − before load, total = after context − before load", () => {
     const q4 = matrix("lfm2-8b-a1b").rows.find((r) => r.quant === "Q4_K_M")!;
@@ -280,7 +285,7 @@ describe("quant matrix cells", () => {
 
 describe("exporters show the same numbers, labelled", () => {
   it("Markdown: mean (95% CI) headers, run column, GiB, ≈ for estimates, failures bold", () => {
-    const md = reportMarkdown(report);
+    const md = reportMarkdown(rep());
     expect(md).toContain("tg tok/s, mean (95% CI)");
     expect(md).toContain("101.7 (45.7–157.7)");
     expect(md).toContain("| run ");
@@ -297,7 +302,7 @@ describe("exporters show the same numbers, labelled", () => {
   });
 
   it("CSV: one row per record with the mean, its CI and energy", () => {
-    const csv = parse(reportCsv(report), { columns: true }) as Record<string, string>[];
+    const csv = parse(reportCsv(rep()), { columns: true }) as Record<string, string>[];
     expect(csv).toHaveLength(8);
     const r = csv.find((c) => c.run_id === "gpu1" && c.model === "lfm2-8b-a1b Q4_K_M" && c.test === "tg100")!;
     expect(Number(r.tg_tok_s_mean)).toBeCloseTo(101.66666666666667, 9);
@@ -311,14 +316,14 @@ describe("exporters show the same numbers, labelled", () => {
   });
 
   it("JSON and HTML carry the same figures; charts are captioned with what ran", () => {
-    const j = JSON.parse(reportJson(report)) as { rows: { tg: { mean: number } | null; key: string }[] };
+    const j = JSON.parse(reportJson(rep())) as { rows: { tg: { mean: number } | null; key: string }[] };
     expect(j.rows).toHaveLength(8);
     expect(j.rows[0]!.tg!.mean).toBeCloseTo(101.66666666666667, 9);
-    const html = reportHtml(report, []);
+    const html = reportHtml(rep(), []);
     expect(html).toContain("101.7 (45.7–157.7)");
     expect(html).toContain('<table id="moe-pairs-tg">');
     expect(html).not.toContain("mock-banner");
-    const cs = charts(report);
+    const cs = charts(rep());
     expect(cs.map((c) => c.id)).toContain("moe-ratio-quant");
     for (const c of cs.filter((x) => x.id !== "vram")) {
       const sub = (c.spec as { title: { subtitle: string } }).title.subtitle;
@@ -331,7 +336,7 @@ describe("exporters show the same numbers, labelled", () => {
 
 describe("the VRAM chart and the quant matrix use one VRAM model (fit)", () => {
   it("the chart's stacked parts add up to fit's total", () => {
-    const pts = report.vram!.points.filter((p) => p.model === "lfm2-8b-a1b Q4_K_M" && p.ctx === 16384);
+    const pts = rep().vram!.points.filter((p) => p.model === "lfm2-8b-a1b Q4_K_M" && p.ctx === 16384);
     const f = fitFactsFromPlan(planSynth({ preset: "lfm2-8b-a1b", quant: "Q4_K_M", scale: "full" }));
     const want = fit(f, {
       contexts: [16384],

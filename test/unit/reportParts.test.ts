@@ -135,11 +135,11 @@ describe("charts exist when their data do", () => {
     moe({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [150, 150]) }),
     dense({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [100, 100]) }),
   ];
-  const r = buildReport(recs, facts, OPTS);
-  const cs = Object.fromEntries(charts(r).map((c) => [c.id, c]));
+  // built in each test, never shared: mutation testing attributes coverage to the test that runs the code
+  const chartsById = () => Object.fromEntries(charts(buildReport(recs, facts, OPTS)).map((c) => [c.id, c]));
 
   it("the set of charts", () => {
-    expect(Object.keys(cs)).toEqual([
+    expect(Object.keys(chartsById())).toEqual([
       "moe-ratio-quant",
       "moe-ratio-depth",
       "moe-ratio-parallel",
@@ -149,33 +149,41 @@ describe("charts exist when their data do", () => {
       "parallel",
       "vram",
     ]);
-    for (const c of Object.values(cs).filter((x) => x.id !== "vram"))
+    for (const c of Object.values(chartsById()).filter((x) => x.id !== "vram"))
       expect(subtitleOf(c)).toBe("CPU: Test CPU × 2 cores, 1 thread · full-size synthetic models");
   });
   it("ratio by depth and by parallel sequences: the quant in the series, the ratio and its bounds", () => {
     const depth = (
-      cs["moe-ratio-depth"]!.spec as unknown as Values<{ series: string; depth: number; ratio: number; lo: number }>
+      chartsById()["moe-ratio-depth"]!.spec as unknown as Values<{
+        series: string;
+        depth: number;
+        ratio: number;
+        lo: number;
+      }>
     ).data.values;
     expect(depth.map((v) => [v.series, v.depth, v.ratio, v.lo])).toEqual([
       ["lfm2-8b-a1b ÷ llama-3.1-8b Q4_K_M · pp", 0, 2, 2],
       ["lfm2-8b-a1b ÷ llama-3.1-8b Q4_K_M · pp", 4096, 1.6, 1.6],
       ["lfm2-8b-a1b ÷ llama-3.1-8b Q4_K_M · tg", 0, 2, 2],
     ]);
-    const par = (cs["moe-ratio-parallel"]!.spec as unknown as Values<{ parallel: number; ratio: number }>).data.values;
+    const par = (chartsById()["moe-ratio-parallel"]!.spec as unknown as Values<{ parallel: number; ratio: number }>)
+      .data.values;
     expect(par.map((v) => [v.parallel, v.ratio])).toEqual([
       [1, 2],
       [4, 1.5],
     ]);
   });
   it("depth and parallel charts: mean tok/s per model and quant", () => {
-    const d = (cs.depth!.spec as unknown as Values<{ series: string; phase: string; depth: number; mean: number }>).data
-      .values;
+    const d = (
+      chartsById().depth!.spec as unknown as Values<{ series: string; phase: string; depth: number; mean: number }>
+    ).data.values;
     expect(d.filter((v) => v.series === "lfm2-8b-a1b Q4_K_M").map((v) => [v.phase, v.depth, v.mean])).toEqual([
       ["prefill (pp)", 0, 1000],
       ["prefill (pp)", 4096, 800],
       ["generation (tg)", 0, 100],
     ]);
-    const p = (cs.parallel!.spec as unknown as Values<{ series: string; parallel: number; mean: number }>).data.values;
+    const p = (chartsById().parallel!.spec as unknown as Values<{ series: string; parallel: number; mean: number }>)
+      .data.values;
     expect(p.map((v) => [v.series, v.parallel, v.mean])).toEqual([
       ["lfm2-8b-a1b Q4_K_M", 1, 100],
       ["llama-3.1-8b Q4_K_M", 1, 50],
@@ -184,7 +192,12 @@ describe("charts exist when their data do", () => {
     ]);
   });
   it("the VRAM chart: fit's parts at 4k–32k for the model with facts, the card's line, said to be an estimate", () => {
-    const spec = cs.vram!.spec as unknown as Values<{ model: string; ctx: string; part: string; gib: number }> & {
+    const spec = chartsById().vram!.spec as unknown as Values<{
+      model: string;
+      ctx: string;
+      part: string;
+      gib: number;
+    }> & {
       title: { subtitle: string };
       spec: { layer: { encoding: { y: { datum?: number } } }[] };
     };
