@@ -249,3 +249,139 @@ function normals(seed: number, n: number, mu: number, sd: number): number[] {
   };
   return Array.from({ length: n }, () => mu + sd * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
 }
+
+describe("compare: details a reader relies on", () => {
+  it("the identity table of both sides, field by field, and a warning per differing machine field", () => {
+    const b = makeRecord({ gpu: "RTX A", tgPhase: tgAt([100, 100, 100]) });
+    const c = makeRecord({ gpu: "RTX A", tgPhase: tgAt([100, 100, 100]) });
+    b.telemetry = {
+      status: "ok",
+      reason: null,
+      gpu: { name: "RTX A", uuid: null, driver: "550.1", memoryTotalMiB: 1 },
+    };
+    c.telemetry = {
+      status: "ok",
+      reason: null,
+      gpu: { name: "RTX A", uuid: null, driver: "570.2", memoryTotalMiB: 1 },
+    };
+    c.env = { ...c.env, llamaCppRelease: "b2", llamaCppCommit: "def", nodeLlamaCpp: "3.23.0", host: "h2" };
+    c.params = { ...c.params, backend: "cuda" };
+    const r = compare([b], [c], { ...O, ignore: [] });
+    expect(r.identity).toEqual([
+      { field: "llama.cpp release", baseline: "b1", candidate: "b2" },
+      { field: "llama.cpp commit", baseline: "abc", candidate: "def" },
+      { field: "node-llama-cpp", baseline: "3.22.1", candidate: "3.23.0" },
+      { field: "executor", baseline: "cuda", candidate: "cuda" },
+      { field: "backend", baseline: "auto", candidate: "cuda" },
+      { field: "GPU", baseline: "RTX A", candidate: "RTX A" },
+      { field: "driver", baseline: "550.1", candidate: "570.2" },
+      { field: "CPU", baseline: "Test CPU", candidate: "Test CPU" },
+      { field: "host", baseline: "h", candidate: "h2" },
+    ]);
+    expect(r.warnings).toEqual([
+      "the sides differ in driver (550.1 vs 570.2), not only in the llama.cpp build: a difference may not be the build's",
+      "the sides differ in backend (auto vs cuda), not only in the llama.cpp build: a difference may not be the build's",
+    ]);
+    expect(r.ignored).toEqual([]);
+    // the first ok record speaks for a side; a GPU from the environment when telemetry has none
+    const failed = makeRecord({ model: "x", status: "crash" });
+    failed.env = { ...failed.env, llamaCppRelease: "from-the-failure" };
+    const gpuEnv = makeRecord({ gpu: "Env GPU" });
+    const s = compare([failed, gpuEnv], [gpuEnv], { ...O, pool: true });
+    expect(s.identity[0]).toEqual({ field: "llama.cpp release", baseline: "b1", candidate: "b1" });
+    expect(s.identity.find((i) => i.field === "GPU")).toEqual({
+      field: "GPU",
+      baseline: "Env GPU",
+      candidate: "Env GPU",
+    });
+    expect(s.identity.find((i) => i.field === "driver")).toEqual({ field: "driver", baseline: "—", candidate: "—" });
+    // an empty side shows dashes
+    const e = compare([b], [], O);
+    expect(e.identity[0]).toEqual({ field: "llama.cpp release", baseline: "b1", candidate: "—" });
+    expect(e.identity.find((i) => i.field === "GPU")!.candidate).toBe("none");
+  });
+
+  it("rows carry their statuses, pooling counts and noisy flags", () => {
+    const ok = makeRecord({ tgPhase: tgAt([100, 100, 100]) });
+    const row = compare([ok], [ok], O).rows[0]!;
+    expect(row.status).toEqual({ baseline: "ok", candidate: "ok" });
+    expect(row.pooled).toEqual({ baseline: 1, candidate: 1 });
+    expect(row.noisy).toBe(false);
+    const gone = compare([ok], [], O).rows[0]!;
+    expect(gone).toMatchObject({ verdict: "missing", status: { baseline: "ok", candidate: null }, noisy: false });
+    expect(gone.pooled).toEqual({ baseline: 0, candidate: 0 });
+    const fresh = compare([], [makeRecord({ status: "oom" })], O).rows[0]!;
+    expect(fresh.status).toEqual({ baseline: null, candidate: "oom" });
+    // pooled with one failure among two: the failure's status, and the instance counts as failed
+    const a = makeRecord({ runId: "1" });
+    const bad = makeRecord({ runId: "2", status: "timeout" });
+    const pooled = compare([a, bad], [a], { ...O, pool: true }).rows[0]!;
+    expect(pooled.verdict).toBe("fixed");
+    expect(pooled.status).toEqual({ baseline: "timeout", candidate: "ok" });
+    const both = compare([a], [a, bad], { ...O, pool: true }).rows[0]!;
+    expect(both.verdict).toBe("failed");
+    expect(both.status).toEqual({ baseline: "ok", candidate: "timeout" });
+    // only the candidate noisy: the row is noisy
+    const noisy = compare([ok], [makeRecord({ tgPhase: tgAt([10, 100]) })], O).rows[0]!;
+    expect(noisy.noisy).toBe(true);
+    const noisyBase = compare([makeRecord({ tgPhase: tgAt([10, 100]) })], [ok], O).rows[0]!;
+    expect(noisyBase.noisy).toBe(true);
+  });
+
+  it("a metric appears only where both sides have it; tok/J where both measured energy; parallel phases", () => {
+    const energy = (j: number) => makeRecord({ tgPhase: phase(100, [1000, 1000, 1000], { joules: [j, j, j] }) });
+    const r = compare([energy(50)], [energy(40)], O);
+    expect(r.rows.map((x) => x.metric)).toEqual(["tg tok/s", "tg tok/J"]);
+    // 100 tokens ÷ 40 J = 2.5 against 2 tok/J: 1.25×
+    expect(r.rows[1]!.ratio).toBeCloseTo(1.25, 12);
+    expect(r.rows[1]!.baseline!.mean).toBe(2);
+    expect(compare([energy(50)], [makeRecord({ tgPhase: phase(100, [1000, 1000, 1000]) })], O).rows).toHaveLength(1);
+    // a repetition without joules (or 0 J) is left out of tok/J
+    const partial = makeRecord({ tgPhase: phase(100, [1000, 1000, 1000], { joules: [50, null, 0] }) });
+    expect(compare([partial], [partial], O).rows[1]!.baseline!.n).toBe(1);
+    const par = (ms: number) =>
+      makeRecord({
+        parallel: 4,
+        testId: "tg128×4seq",
+        parallelPhase: phase(512, [ms, ms, ms], { joules: [64, 64, 64] }),
+      });
+    const p = compare([par(1000)], [par(500)], O);
+    expect(p.rows.map((x) => [x.metric, x.ratio])).toEqual([
+      ["parallel tg tok/s", 2],
+      ["tg tok/J", 1],
+    ]);
+    // pooled tok/J: all repetitions of both records
+    const q = compare([energy(50), { ...energy(25), runId: "2" }], [energy(50)], { ...O, pool: true });
+    expect(q.rows[1]!.baseline!.n).toBe(6);
+    expect(q.rows[1]!.baseline!.mean).toBe(3);
+  });
+
+  it("verdict boundaries: exactly at the threshold is not beyond it; p must be below alpha", () => {
+    expect(verdictOf({ ratio: 0.97, ciLow: 0.9, ciHigh: 0.99, pValue: 0.001 }, 0.03, 0.05)).toBe("inconclusive");
+    expect(verdictOf({ ratio: 1.03, ciLow: 1.01, ciHigh: 1.1, pValue: 0.001 }, 0.03, 0.05)).toBe("inconclusive");
+    expect(verdictOf({ ratio: 0.9, ciLow: 0.85, ciHigh: 0.95, pValue: 0.05 }, 0.03, 0.05)).toBe("inconclusive");
+    expect(verdictOf({ ratio: 1.0, ciLow: 0.96, ciHigh: 1.0, pValue: 0.5 }, 0.03, 0.05)).toBe("inconclusive");
+    expect(verdictOf({ ratio: 1.0, ciLow: 1.0, ciHigh: 1.04, pValue: 0.5 }, 0.03, 0.05)).toBe("inconclusive");
+  });
+
+  it("more than three duplicates are counted, not all named", () => {
+    const recs = ["a", "b", "c", "d", "e"].flatMap((m) => [
+      makeRecord({ model: m, runId: "1" }),
+      makeRecord({ model: m, runId: "2" }),
+    ]);
+    expect(() => compare(recs, [], O)).toThrow(
+      "the baseline has 5 duplicate instance(s): a Q4_K_M tg128 (×2: runs 1, 2); b Q4_K_M tg128 (×2: runs 1, 2); " +
+        "c Q4_K_M tg128 (×2: runs 1, 2) and 2 more",
+    );
+    const three = recs.slice(0, 6);
+    expect(() => compare(three, [], O)).toThrow(/c Q4_K_M tg128 \(×2: runs 1, 2\)$/);
+    try {
+      compare(three, [], O);
+    } catch (e) {
+      expect((e as MoebenchError).hint).toBe("pass one run per side, or --pool to pool their repetitions");
+    }
+    expect(compare(three, three, { ...O, pool: true }).warnings).toEqual([
+      "6 duplicate instance(s) pooled: their repetitions are compared together",
+    ]);
+  });
+});

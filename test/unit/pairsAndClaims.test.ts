@@ -253,3 +253,116 @@ describe("claims checked on hand-made runs", () => {
     );
   });
 });
+
+describe("claims pick the right pairs among many", () => {
+  const olmoe = (s: RecordSpec) => makeRecord({ model: "olmoe", preset: "olmoe", moe: true, ...s });
+  const qwen = (s: RecordSpec) => makeRecord({ model: "qwen3-8b", preset: "qwen3-8b", ...s });
+  const pp = (depth: number, prompt = 512): RecordSpec => ({
+    pp: prompt,
+    tg: 0,
+    depth,
+    testId: `pp${prompt}${depth ? `@d${depth}` : ""}`,
+  });
+
+  it("each claim's measured value comes from its own test, quant, depth and models", () => {
+    const c = claimsFor([
+      // generation at Q4_K_M, depth 0, one sequence: LFM2 ÷ Llama-3.1-8B = 150 ÷ 100
+      moe({ tgPhase: at(100, [150, 151, 149]) }),
+      dense({ tgPhase: at(100, [100, 101, 99]) }),
+      // distractors: another dense model, another MoE, another quant, depth, parallel
+      qwen({ tgPhase: at(100, [50, 51, 49]) }),
+      olmoe({ tgPhase: at(100, [900, 901, 899]) }),
+      moe({ quant: "Q8_0", tgPhase: at(100, [500, 501, 499]) }),
+      dense({ quant: "Q8_0", tgPhase: at(100, [100, 101, 99]) }),
+      moe({ depth: 4096, testId: "tg128@d4096", tgPhase: at(100, [700, 701, 699]) }),
+      dense({ depth: 4096, testId: "tg128@d4096", tgPhase: at(100, [100, 101, 99]) }),
+      moe({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [110, 111, 109]) }),
+      dense({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [100, 101, 99]) }),
+      moe({ parallel: 2, testId: "tg128×2seq", parallelPhase: at(512, [800, 801, 799]) }),
+      dense({ parallel: 2, testId: "tg128×2seq", parallelPhase: at(512, [100, 101, 99]) }),
+      // prefill: Q4_K_M depth 0 = 0.9; distractors at depth 1024 (still short) and 4096, and a 4096-token prompt
+      moe({ ...pp(0), ppPhase: at(512, [900, 901, 899]) }),
+      dense({ ...pp(0), ppPhase: at(512, [1000, 1001, 999]) }),
+      qwen({ ...pp(0), ppPhase: at(512, [3000, 3001, 2999]) }),
+      moe({ ...pp(1024), ppPhase: at(512, [600, 601, 599]) }),
+      dense({ ...pp(1024), ppPhase: at(512, [1000, 1001, 999]) }),
+      moe({ ...pp(4096), ppPhase: at(512, [950, 951, 949]) }),
+      dense({ ...pp(4096), ppPhase: at(512, [1000, 1001, 999]) }),
+      qwen({ ...pp(4096), ppPhase: at(512, [100, 101, 99]) }),
+      moe({ quant: "Q8_0", ...pp(0), ppPhase: at(512, [100, 101, 99]) }),
+      dense({ quant: "Q8_0", ...pp(0), ppPhase: at(512, [1000, 1001, 999]) }),
+    ]);
+    expect(c["gen-speedup"]!.measured).toMatch(/^1\.50× .*: lfm2-8b-a1b Q4_K_M vs llama-3\.1-8b Q4_K_M, tg128$/);
+    expect(c["gen-speedup"]!.verdict).toBe("holds");
+    expect(c["prefill-gap"]!.measured).toMatch(/^0\.90× .*: lfm2-8b-a1b Q4_K_M vs llama-3\.1-8b Q4_K_M, pp512$/);
+    expect(c["prefill-gap"]!.verdict).toBe("holds");
+    // the short prompt is the shallowest one: 0.90 → 0.95 at 4096, gap 0.10 → 0.05
+    expect(c["long-prompt"]!.measured).toMatch(
+      /^pp512: 0\.90× .* → pp512@d4096: 0\.95× .*; lfm2-8b-a1b Q4_K_M vs llama-3\.1-8b Q4_K_M$/,
+    );
+    expect(c["long-prompt"]!.verdict).toBe("holds");
+    // four sequences, not two: 1.50 → 1.10
+    expect(c.batch4!.measured).toMatch(/^tg128: 1\.50× .* → tg128×4seq: 1\.10× /);
+    expect(c.batch4!.verdict).toBe("holds");
+  });
+
+  it("a 4096-token prompt is a long prompt; MoE models other than LFM2 count when there is no LFM2", () => {
+    const c = claimsFor([
+      olmoe({ ...pp(0), ppPhase: at(512, [2000, 2001, 1999]) }),
+      dense({ ...pp(0), ppPhase: at(512, [1000, 1001, 999]) }),
+      olmoe({ ...pp(0, 4096), ppPhase: at(4096, [3000, 3001, 2999]) }),
+      dense({ ...pp(0, 4096), ppPhase: at(4096, [1000, 1001, 999]) }),
+    ]);
+    // 2.0 → 3.0: the gap grew
+    expect(c["long-prompt"]!.verdict).toBe("does not hold");
+    expect(c["long-prompt"]!.measured).toMatch(
+      /^pp512: 2\.00× .* → pp4096: 3\.00× .*; olmoe Q4_K_M vs llama-3\.1-8b Q4_K_M$/,
+    );
+    // no long prompt that pairs: not tested
+    const none = claimsFor([olmoe({ ...pp(0, 4096) }), qwen({ ...pp(0, 4096) }), dense({ ...pp(0) })]);
+    expect(none["long-prompt"]!.verdict).toBe("not tested");
+  });
+
+  it("batch 4 needs the same models with one sequence", () => {
+    const c = claimsFor([
+      moe({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [110, 111, 109]) }),
+      dense({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [100, 101, 99]) }),
+      olmoe({ tgPhase: at(100, [150, 151, 149]) }),
+      dense({ tgPhase: at(100, [100, 101, 99]) }),
+    ]);
+    expect(c.batch4!.verdict).toBe("not tested");
+    const overlap = claimsFor([
+      moe({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [140, 160, 150]) }),
+      dense({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [100, 101, 99]) }),
+      moe({ tgPhase: at(100, [145, 155, 150]) }),
+      dense({ tgPhase: at(100, [100, 101, 99]) }),
+    ]);
+    expect(overlap.batch4!.verdict).toBe("inconclusive");
+  });
+
+  it("KV at 16k inside 3–4 GB holds; Q8_0 measured only on a ≤ 12 GB GPU at 16k or more", () => {
+    // 48 attention layers: 48 × 16384 × 8 × 128 × 2 B × 2 = 3,221,225,472 B = 3.22 GB
+    const f = fitFactsFromPlan(planSynth({ preset: "llama-3.1-8b", quant: "Q4_K_M", scale: "full" }));
+    const facts = new Map<string, ReportFacts>([
+      ["lfm2-8b-a1b:Q4_K_M", { ...f, attentionLayers: Array.from({ length: 48 }, (_, i) => i) }],
+    ]);
+    const c = claimsFor([moe({})], facts);
+    expect(c.kv16k!.verdict).toBe("holds");
+    expect(c.kv16k!.measured).toMatch(/^3\.00 GiB \(3\.22 GB\)/);
+    const gpuTel = (mib: number): ResultRecord["telemetry"] => ({
+      status: "ok",
+      reason: null,
+      gpu: { name: "G", uuid: null, driver: null, memoryTotalMiB: mib },
+    });
+    const rec = (s: RecordSpec) => moe({ quant: "Q8_0", status: "oom", gpu: "G", ...s });
+    // a 24 GB card, or a 12 GB card at 8k, or a CPU: not the claim's setting
+    for (const s of [
+      { ctx: 16384, telemetry: gpuTel(24576) },
+      { ctx: 8192, telemetry: gpuTel(12288) },
+      { ctx: 16384, telemetry: { status: "unavailable", reason: "x" } as ResultRecord["telemetry"] },
+      { ctx: 16384, backend: "cpu", telemetry: gpuTel(12288) },
+    ])
+      expect(claimsFor([rec(s)])["q8-oom16k"]!.verdict).toBe("not tested");
+    expect(claimsFor([rec({ ctx: 32768, telemetry: gpuTel(12800) })])["q8-oom16k"]!.verdict).toBe("holds");
+  });
+});
