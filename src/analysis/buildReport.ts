@@ -64,7 +64,6 @@ export interface Report {
   vram: { points: VramPoint[]; kv: string; fa: boolean } | null;
   /** several GPU setups (cards, hosts, drivers, builds): a column per setup (analysis/perCard.ts) */
   perCard: PerCard | null;
-  anySynthetic: boolean;
   anyTelemetry: boolean;
   mock: boolean;
   warnings: string[];
@@ -161,7 +160,7 @@ function vramSeries(rows: readonly AggRow[], facts: ReadonlyMap<string, ReportFa
       points.push({ model: label, ctx, part: "compute buffer", gib: e.compute / GiB });
     }
   }
-  return { points, kv, fa };
+  return points.length ? { points, kv, fa } : null;
 }
 
 export function buildReport(
@@ -193,7 +192,6 @@ export function buildReport(
     quantMatrices: quantMatrices(rows, facts, qualityByPath),
     vram: vramSeries(rows, facts),
     perCard: perCard(rows, o),
-    anySynthetic: records.some((r) => r.model.synthetic !== null),
     anyTelemetry: records.some((r) => r.telemetry.status === "ok"),
     mock: runs.some((r) => r.mock),
     warnings,

@@ -14,6 +14,7 @@ import {
 } from "../../src/export/reportText.js";
 import type { ReportFacts } from "../../src/analysis/quantMatrix.js";
 import { fitFactsFromPlan } from "../../src/gguf/fitFacts.js";
+import { fitRow } from "../../src/gguf/fit.js";
 import { planSynth } from "../../src/gguf/synth/synthesize.js";
 import type { ResultRecord } from "../../src/results/schema.js";
 import { makeRecord, phase, type RecordSpec } from "./makeRecord.js";
@@ -245,5 +246,81 @@ describe("charts exist when their data do", () => {
       ttft99: number;
     }>;
     expect(thr.data.values).toEqual([{ model: "m Q4_K_M", c: 2, tps: 120, ttft99: 30 }]);
+  });
+});
+
+describe("buildReport: the models table and the VRAM series", () => {
+  it("a model's row takes its plain pp and tg (depth 0, one sequence), never pp+tg, depth or parallel ones", () => {
+    const recs = [
+      dense({ pp: 512, tg: 128, ppPhase: at(512, [9, 9]), tgPhase: at(128, [9, 9]) }),
+      dense({ pp: 512, tg: 0, depth: 4096, testId: "pp512@d4096", ppPhase: at(512, [8, 8]) }),
+      dense({ depth: 4096, testId: "tg128@d4096", tgPhase: at(128, [8, 8]) }),
+      dense({ parallel: 4, testId: "tg128×4seq", parallelPhase: at(512, [7, 7]) }),
+      dense({ pp: 512, tg: 0, status: "oom" }),
+      dense({ pp: 512, tg: 0, ppPhase: at(512, [1000, 1000]) }),
+      dense({ tgPhase: at(128, [50, 50]) }),
+    ];
+    const r = buildReport(recs, new Map(), OPTS);
+    expect(r.models).toHaveLength(1);
+    expect(r.models[0]).toMatchObject({ model: "llama-3.1-8b Q4_K_M", arch: "llama", isMoe: false, quant: "Q4_K_M" });
+    expect(r.models[0]!.pp!.mean).toBe(1000);
+    expect(r.models[0]!.tg!.mean).toBe(50);
+    expect(r.models[0]!.config.test).toBe("tg128");
+    // only failed and non-plain instances: no numbers
+    const none = buildReport(recs.slice(0, 5), new Map(), OPTS).models[0]!;
+    expect([none.pp, none.tg, none.tokPerJ]).toEqual([null, null, null]);
+    expect(none.cost.totalPerMTok).toBeNull();
+    // MoE first, then quant order, then name
+    const order = buildReport([dense({ quant: "Q8_0" }), moe({}), dense({}), moe({ quant: "Q8_0" })], new Map(), OPTS);
+    expect(order.models.map((m) => m.model)).toEqual([
+      "lfm2-8b-a1b Q8_0",
+      "lfm2-8b-a1b Q4_K_M",
+      "llama-3.1-8b Q8_0",
+      "llama-3.1-8b Q4_K_M",
+    ]);
+    const noArch = makeRecord({});
+    noArch.model = { ...noArch.model, arch: null };
+    expect(buildReport([noArch], new Map(), OPTS).models[0]!.arch).toBe("?");
+  });
+
+  it("the VRAM series: per family the quant nearest Q4_K_M, full size when the run was smaller; mixed KV → f16", () => {
+    const f = (q: string) => fitFactsFromPlan(planSynth({ preset: "llama-3.1-8b", quant: q, scale: "full" }));
+    const facts = new Map<string, ReportFacts>([
+      ["llama-3.1-8b:Q8_0:small", { ...f("Q8_0"), fullScaleOf: "small" }],
+      ["llama-3.1-8b:Q3_K_M:small", { ...f("Q3_K_M"), fullScaleOf: "small" }],
+      ["llama-3.1-8b:Q2_K:small", { ...f("Q2_K"), fullScaleOf: "small" }],
+    ]);
+    const recs = ["Q8_0", "Q2_K", "Q3_K_M"].map((quant) => dense({ quant, scale: "small", kv: "q8_0" }));
+    recs[0]!.params = { ...recs[0]!.params, kvV: "q4_0" };
+    recs[1]!.params = { ...recs[1]!.params, kvV: "q4_0" };
+    recs[2]!.params = { ...recs[2]!.params, kvV: "q4_0" };
+    const v = buildReport(recs, facts, OPTS).vram!;
+    // Q3_K_M is 5 places from Q4_K_M in the quant order, Q8_0 6, Q2_K 7
+    expect(new Set(v.points.map((p) => p.model))).toEqual(new Set(["llama-3.1-8b (full size) Q3_K_M"]));
+    expect(v.kv).toBe("f16");
+    const want = fitRow(f("Q3_K_M"), 8192, "f16", false, {
+      parallel: 1,
+      batch: 512,
+      vramBytes: null,
+      overheadBytes: 0,
+    });
+    const at8k = v.points.filter((p) => p.ctx === 8192);
+    expect(at8k.map((p) => [p.part, p.gib * 1024 ** 3])).toEqual([
+      ["weights", want.weightsDevice],
+      ["KV cache + state", want.kvCache + want.recurrentState],
+      ["compute buffer", want.compute],
+    ]);
+    // a configuration fit refuses (quantized V without flash attention): no series at all
+    const refused = dense({ quant: "Q8_0", scale: "small", kv: "q4_0" });
+    expect(buildReport([refused], facts, OPTS).vram).toBeNull();
+    expect(buildReport([dense({})], new Map(), OPTS).vram).toBeNull();
+  });
+
+  it("telemetry and mock are report-wide flags", () => {
+    const tel = dense({ telemetry: { status: "ok", reason: null } });
+    expect(buildReport([dense({}), tel], new Map(), OPTS).anyTelemetry).toBe(true);
+    expect(buildReport([dense({})], new Map(), OPTS).anyTelemetry).toBe(false);
+    expect(buildReport([dense({}), dense({ runId: "m", backend: "mock" })], new Map(), OPTS).mock).toBe(true);
+    expect(buildReport([dense({})], new Map(), OPTS).mock).toBe(false);
   });
 });
