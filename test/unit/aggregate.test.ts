@@ -55,8 +55,9 @@ describe("tokPerJoule", () => {
   });
   it("the energy pass (short phases repeated back to back) is preferred", () => {
     // 1000 tokens over windows of 400 + 600 ms = 1 s, 50 J: 20 tok/J; net 50 − 10 W × 1 s = 40 J → 25 tok/J
+    // the repetitions alone would say 100 tokens ÷ 8 J = 12.5 tok/J (net 8 − 10 W × 0.1 s = 7 J → 14.29)
     const p = phase(100, [100], {
-      joules: [5],
+      joules: [8],
       energyPass: {
         tokens: 1000,
         windowsEpochMs: [
@@ -69,6 +70,7 @@ describe("tokPerJoule", () => {
     const e = tokPerJoule(p, 10)!;
     expect(e.gross).toBe(20);
     expect(e.net).toBe(25);
+    expect(tokPerJoule({ ...p, energyPass: undefined }, 10)).toEqual({ gross: 12.5, net: 100 / 7 });
     // a pass without joules falls back to the repetitions: 100 tokens ÷ 5 J
     const noPass = phase(100, [100], { joules: [5], energyPass: { tokens: 1000, windowsEpochMs: [[0, 1000]] } });
     expect(tokPerJoule(noPass, null)!.gross).toBe(20);

@@ -27,6 +27,7 @@ describe("ratio CI and Welch's test against SciPy", () => {
     expect(welchPValue([1, 1], [1, 1])).toBe(1);
     expect(welchPValue([1, 1], [2, 2])).toBe(0);
     expect(welchPValue([1], [2, 3])).toBeNull();
+    expect(welchPValue([2, 3], [1])).toBeNull();
   });
   it("ratio of means with the log-ratio delta-method CI, Welch–Satterthwaite df = 7.197461214946108", () => {
     // se² = var(c)/(n·mean(c)²) + var(b)/(n·mean(b)²); CI = ratio · exp(±t(0.975, df)·se)

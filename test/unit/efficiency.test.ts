@@ -105,3 +105,44 @@ describe("prices", () => {
     expect(runs[0]).toMatchObject({ mock: true, records: 2, failed: 1, failures: { oom: 1 }, pricing: null });
   });
 });
+
+describe("prices and devices: edges", () => {
+  it("no speed, no cost per token", () => {
+    const c = cost({ tokPerSec: 0, tokPerJoule: null, pricing: purchase(300), kwhPriceUsd: 0.15, lifetimeHours: 8760 });
+    expect([c.tokPerSecPerDollar, c.hardwarePerMTok, c.totalPerMTok]).toEqual([null, null, null]);
+    const r = cost({ tokPerSec: 0, tokPerJoule: null, pricing: rental(2), kwhPriceUsd: 0.15, lifetimeHours: 8760 });
+    expect(r.totalPerMTok).toBeNull();
+  });
+  it("a purchase price's label, an unknown card with a basis, the CPU's device name", () => {
+    const gpu = (name: string) => ({ kind: "gpu" as const, name, backend: "cuda" });
+    const p = pricingFor(gpu("NVIDIA GeForce RTX 4090"), {}).pricing!;
+    expect(p).toEqual({
+      kind: "purchase",
+      usd: 1900,
+      device: "GeForce RTX 4090",
+      basis: "new",
+      label:
+        "GeForce RTX 4090: $1900 (new, 2026-05; runlocalai.co/guides/best-gpu-for-local-ai-2026 (May 2026): " +
+        "$1,800–2,000 new (midpoint))",
+    });
+    expect(pricingFor(gpu("Unknown"), { priceBasis: "new" })).toEqual({
+      pricing: null,
+      note: "no new price known for Unknown: pass --gpu-price (USD) for cost figures",
+    });
+    expect(pricingFor({ kind: "remote", name: "x" }, { gpuPriceUsd: 1 })).toEqual({ pricing: null, note: null });
+  });
+  it("what a run was: its first ok record's device; mock if any record is; threads sorted", () => {
+    const failedFirst = makeRecord({ status: "crash", backend: "cpu" });
+    const gpuOk = makeRecord({ gpu: "NVIDIA GeForce RTX 4090" });
+    expect(runInfos([failedFirst, gpuOk], {})[0]!.device.kind).toBe("gpu");
+    const zeroLayers = makeRecord({ gpu: "RTX" });
+    zeroLayers.params = { ...zeroLayers.params, gpuLayers: 0 };
+    expect(deviceOf(zeroLayers).kind).toBe("cpu");
+    const [mixed] = runInfos([makeRecord({ threads: 2 }), makeRecord({ threads: 1, backend: "mock" })], {});
+    expect(mixed!.mock).toBe(true);
+    expect(mixed!.threads).toEqual([1, 2]);
+    expect(mixed!.synthetic).toBe(false);
+    expect(runInfos([makeRecord({ preset: "p" }), makeRecord({})], {})[0]!.synthetic).toBe(true);
+    expect(runInfos([makeRecord({})], {})[0]!.mock).toBe(false);
+  });
+});

@@ -43,6 +43,7 @@ describe("formats", () => {
     expect(meanCi(summarize([100, 102, 98, 101, 99]))).toBe("100.0 (98.0–102.0)");
     expect(meanCi(summarize([10, 10.2, 9.8]))).toBe("10.00 (9.50–10.50)");
     expect(meanCi(summarize([0.5, 0.51, 0.49]))).toBe("0.500 (0.475–0.525)");
+    expect(meanCi(summarize([1, 1]))).toBe("1.00 (1.00–1.00)");
     expect(meanCi(summarize([10, 100]))).toBe("55.00 (0.00–626.78) noisy");
     expect(meanCi(summarize([42]))).toBe("42.00 (0.00–∞) noisy");
     expect(meanCi({ ...summarize([100, 102, 98]), ciLow: NaN })).toBe("100.0 (?–105.0)");

@@ -366,3 +366,37 @@ describe("claims pick the right pairs among many", () => {
     expect(claimsFor([rec({ ctx: 32768, telemetry: gpuTel(12800) })])["q8-oom16k"]!.verdict).toBe("holds");
   });
 });
+
+describe("identity and pairs: edges", () => {
+  it("missing parameters show as —; a CPU backend is CPU even with a GPU present; 0 GPU layers stay 0", () => {
+    const r = makeRecord({ gpu: "RTX", backend: "cpu" });
+    expect(identityOf(r).ngl).toBe("cpu");
+    const g = makeRecord({ gpu: "RTX" });
+    g.params = { ...g.params, gpuLayers: 0 };
+    expect(identityOf(g).ngl).toBe("0");
+    const n = makeRecord({});
+    n.params = { ...n.params, ctx: null, flashAttention: null, threads: undefined } as unknown as typeof n.params;
+    expect(identityOf(n)).toMatchObject({ ctx: "—", fa: "—", threads: "—" });
+    n.model = { ...n.model, quant: null, fileType: null };
+    expect(identityOf(n).quant).toBe("?");
+    expect(identityOf(makeRecord({ extra: { llamaBenchArgs: "   " } })).args).toBe("none");
+    expect(identityOf(makeRecord({ extra: { llamaBenchArgs: 5 } })).args).toBe("none");
+  });
+  it("pairs: the tg pair of pp+tg has no prompt; depth order; a noisy side makes the pair noisy", () => {
+    const rows = aggregate([
+      moe({ pp: 512, tg: 16, ppPhase: at(512, [1000, 1000]), tgPhase: at(16, [50, 50]) }),
+      dense({ pp: 512, tg: 16, ppPhase: at(512, [800, 800]), tgPhase: at(16, [25, 25]) }),
+      moe({ depth: 512, testId: "tg128@d512", tgPhase: at(100, [150, 150]) }),
+      dense({ depth: 512, testId: "tg128@d512", tgPhase: at(100, [100, 100]) }),
+      moe({ depth: 64, testId: "tg128@d64", tgPhase: at(100, [10, 100]) }),
+      dense({ depth: 64, testId: "tg128@d64", tgPhase: at(100, [100, 100]) }),
+    ]);
+    const pairs = moeDensePairs(rows);
+    expect(pairs.map((p) => [p.phase, p.test, p.promptTokens, p.noisy])).toEqual([
+      ["pp", "pp512+tg16", 512, false],
+      ["tg", "pp512+tg16", 0, false],
+      ["tg", "tg128@d64", 0, true],
+      ["tg", "tg128@d512", 0, false],
+    ]);
+  });
+});

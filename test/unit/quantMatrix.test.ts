@@ -152,3 +152,41 @@ describe("quant matrices", () => {
     );
   });
 });
+
+describe("quant matrix edges", () => {
+  it("F32 ranks first; only F16/BF16/F32 are the reference", () => {
+    expect(quantRank("F32")).toBe(0);
+    const rows = aggregate([llama({ quant: "F16" }), llama({ quant: "MOSTLY_F16" }), llama({ quant: "F16_X" })]);
+    const [qm] = quantMatrices(rows, new Map());
+    expect(qm!.rows.map((r) => [r.quant, r.quality])).toEqual([
+      ["F16", "reference"],
+      ["MOSTLY_F16", "not measured"],
+      ["F16_X", "not measured"],
+    ]);
+  });
+  it("tok/s gen: the ok plain tg record, not pp+tg, depth or parallel ones; a failure only when none ran", () => {
+    const rows = aggregate([
+      llama({ pp: 512, tg: 128, ppPhase: phase(512, [100]), tgPhase: phase(128, [100]) }),
+      llama({ status: "oom" }),
+      llama({ tgPhase: phase(128, [500]) }),
+      llama({ quant: "Q8_0", depth: 64, testId: "tg128@d64", tgPhase: phase(128, [100]) }),
+      llama({ quant: "Q8_0", parallel: 2, testId: "tg128×2seq", parallelPhase: phase(256, [100]) }),
+    ]);
+    const [qm] = quantMatrices(rows, new Map());
+    const q4 = qm!.rows.find((r) => r.quant === "Q4_K_M")!.gen[0]!;
+    // 128 tokens in 500 ms
+    expect("summary" in q4 && q4.summary.mean).toBe(256);
+    expect(qm!.rows.find((r) => r.quant === "Q8_0")!.gen).toEqual([null]);
+  });
+  it("a measured total needs the context's reading too", () => {
+    const t = vram(1000, 5000, 6000);
+    t.vram = { ...t.vram!, afterContextMiB: null };
+    const [qm] = quantMatrices(
+      aggregate([llama({ quant: "Q8_0" }), llama({ ctx: 8192, telemetry: t })]),
+      facts("llama-3.1-8b", ["Q4_K_M", "Q8_0"]),
+    );
+    const q4 = qm!.rows.find((r) => r.quant === "Q4_K_M")!;
+    expect(q4.weights).toEqual({ bytes: 4000 * MiB, measured: true });
+    expect(q4.totals[0]!.measured).toBe(false);
+  });
+});

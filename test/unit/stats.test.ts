@@ -70,8 +70,11 @@ describe("summarize: mean (95% CI)", () => {
     }
   });
 
-  it("a zero mean has an infinite relative half-width", () => {
+  it("a zero mean has an infinite relative half-width; all-zero rates have a zero-width CI", () => {
     expect(summarize([-1, 1], { nonNegative: false }).ciRel).toBe(Infinity);
+    const zero = summarize([0, 0]);
+    expect(zero.ciRel).toBe(Infinity);
+    expect([zero.ciLow, zero.ciHigh, zero.noisy]).toEqual([0, 0, false]);
   });
 
   it("a half-width exactly at the target is not noisy", () => {
