@@ -16,7 +16,7 @@ function side(r: CompareRow, which: "baseline" | "candidate"): string {
   if (s) return meanCi(s);
   const status = r.status[which];
   if (status === null) return "—";
-  return status === "ok" ? "" : `**${status}**`;
+  return status === "ok" ? "ok" : `**${status}**`;
 }
 
 function verdictCell(r: CompareRow): string {

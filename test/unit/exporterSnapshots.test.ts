@@ -7,7 +7,8 @@ import { buildReport, type ReportOptions } from "../../src/analysis/buildReport.
 import { compare } from "../../src/analysis/compare.js";
 import type { ReportFacts } from "../../src/analysis/quantMatrix.js";
 import { charts } from "../../src/export/charts.js";
-import { compareHtml, ratioChart } from "../../src/export/compareReport.js";
+import { compareHtml, compareMarkdown, ratioChart } from "../../src/export/compareReport.js";
+import { mdTable } from "../../src/export/markdown.js";
 import { reportCsv } from "../../src/export/csv.js";
 import { reportHtml } from "../../src/export/html.js";
 import { renderSvg, svgToPng } from "../../src/export/render.js";
@@ -108,5 +109,61 @@ describe("rendering", () => {
     const width = Number(/width="(\d+)"/.exec(svg)![1]);
     expect(png.readUInt32BE(16)).toBe(width * 2);
     expect(svgToPng(svg, 1).readUInt32BE(16)).toBe(width);
+  });
+});
+
+describe("more whole outputs", () => {
+  it("a compare with every kind of row, warnings, pooling and an ignored field", () => {
+    const rec = (s: RecordSpec) => makeRecord({ telemetry: { status: "unavailable", reason: "cpu" }, ...s });
+    const base = [
+      rec({ model: "a", tgPhase: at(1000, [100, 100.5, 99.5]) }),
+      rec({ model: "a", runId: "r2", tgPhase: at(1000, [100, 100.2, 99.8]) }),
+      rec({ model: "b", tgPhase: at(1000, [100, 100.5, 99.5]) }),
+      rec({ model: "c", status: "oom" }),
+      rec({ model: "d", tgPhase: at(1000, [100, 100.5, 99.5]) }),
+    ];
+    const cand = [
+      rec({ model: "a", tgPhase: at(1000, [10, 100]) }),
+      rec({ model: "c", tgPhase: at(1000, [100, 100.5, 99.5]) }),
+      rec({ model: "d", tgPhase: at(1000, [100, 100.5, 99.5]) }),
+      rec({ model: "e" }),
+    ];
+    cand[2]!.env = { ...cand[2]!.env, cpu: "Other CPU" };
+    const o = { threshold: 0.03, alpha: 0.05 };
+    const c = compare(base, cand, { ...o, pool: true, ignore: ["gpu"] });
+    expect(compareMarkdown(c, o)).toMatchSnapshot();
+    expect(compareHtml(c, o, null).replace(/<style>[\s\S]*?<\/style>/, "<style/>")).toMatchSnapshot();
+    // the chart only draws rows with a ratio and a CI
+    const spec = ratioChart(c, 0.03) as unknown as { data: { values: { name: string }[] } };
+    expect(spec.data.values.map((v) => v.name)).toEqual(["a Q4_K_M · tg tok/s", "d Q4_K_M · tg tok/s"]);
+  });
+
+  it("a small-scale mock run with warnings and no MoE/dense pair", () => {
+    const rec = { ...makeRecord({ model: "llama-3.1-8b", preset: "llama-3.1-8b", scale: "small", backend: "mock" }) };
+    rec.warnings = ["threads = cores"];
+    const q8 = makeRecord({
+      model: "llama-3.1-8b",
+      preset: "llama-3.1-8b",
+      scale: "small",
+      backend: "mock",
+      quant: "Q8_0",
+    });
+    const f = new Map<string, ReportFacts>();
+    for (const q of ["Q4_K_M", "Q8_0"])
+      f.set(`llama-3.1-8b:${q}:small`, {
+        ...fitFactsFromPlan(planSynth({ preset: "llama-3.1-8b", quant: q, scale: "full" })),
+        fullScaleOf: "small",
+      });
+    expect(reportMarkdown(buildReport([rec, q8], f, OPTS))).toMatchSnapshot();
+  });
+
+  it("Markdown tables guess right alignment only when every cell of a column is a number", () => {
+    // the delimiter row's colon says the alignment: "| --: |" right, "| :-- |" left
+    const align = (rows: (string | number)[][]) => (mdTable(["a"], rows).split("\n")[1]!.endsWith(": |") ? "r" : "l");
+    expect(align([[1], ["2.5"], ["1,024 ±3%"], ["2×"], ["-1"], [""]])).toBe("r");
+    expect(align([[1], ["x"]])).toBe("l");
+    expect(align([["x1.5"]])).toBe("l");
+    expect(align([["1.5x"]])).toBe("l");
+    expect(align([["a 1"]])).toBe("l");
   });
 });
