@@ -207,8 +207,10 @@ const CHECKS: Record<ArticleClaim["id"], (c: Ctx) => Check> = {
 function speedNote(run: RunInfo): string {
   const notes: string[] = [];
   if (run.mock) notes.push("MOCK executor: timings are synthetic, not measurements");
-  if (run.scales.some((s) => s === "small" || s === "tiny"))
-    notes.push("small/tiny models do not keep the full-size active/total ratio: not evidence about full-size models");
+  if (run.scales.includes("small"))
+    notes.push("small-scale models keep the full-size MoE/dense ratios within ±15%, not full-size speed");
+  if (run.scales.includes("tiny"))
+    notes.push("tiny-scale models do not keep the full-size ratios: not evidence about real models");
   if (run.device.kind === "cpu") notes.push("measured on a CPU; the article measured an RTX 3060");
   return notes.join("; ");
 }

@@ -43,14 +43,20 @@ export function subtitle(r: Report): string {
 export function scaleNotes(r: Report): string[] {
   const scales = new Set(r.runs.flatMap((run) => run.scales));
   const notes: string[] = [];
-  if (scales.has("small") || scales.has("tiny"))
+  if (scales.has("small"))
     notes.push(
-      "Small- and tiny-scale synthetic models keep each architecture's structure (layer pattern, expert routing, " +
-        "GQA) and llama.cpp's per-tensor quant rules, with random weights and far fewer parameters. They show that " +
-        "the harness works and how quants, depth and parallel sequences move speed on this machine. They cannot show " +
-        "a full-size model's speed or memory traffic, and the MoE/dense ratios they give are those of the small " +
-        "models (whose active/total parameter shares differ from full size; `moebench inspect` shows them), not the " +
-        "full-size models'. VRAM figures for them are the full-size models' estimates.",
+      "Small-scale synthetic models keep each architecture's structure (layer pattern, expert routing, GQA), " +
+        "llama.cpp's per-tensor quant rules, and two ratios within ±15% of full size: active ÷ total parameters " +
+        "and the MoE ÷ dense bytes read per generated token (`moebench inspect` shows both). With far fewer " +
+        "parameters and random weights, they show the harness working and the direction and rough size of the " +
+        "MoE/dense gap on this machine; they cannot show a full-size model's speed, memory traffic or cache " +
+        "behaviour, nor what a GPU does. VRAM figures for them are the full-size models' estimates.",
+    );
+  if (scales.has("tiny"))
+    notes.push(
+      "Tiny-scale synthetic models keep the structure only (their parameter ratios are off; `moebench inspect` " +
+        "says by how much): they test the machinery, and their speeds and MoE/dense ratios say nothing about " +
+        "real models. VRAM figures for them are the full-size models' estimates.",
     );
   if (scales.has("full"))
     notes.push(

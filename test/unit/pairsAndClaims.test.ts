@@ -245,8 +245,8 @@ describe("claims checked on hand-made runs", () => {
       dense({ backend: "mock", scale: "tiny", tgPhase: at(100, [100, 101, 99]) }),
     ]);
     expect(c["gen-speedup"]!.note).toBe(
-      "MOCK executor: timings are synthetic, not measurements; small/tiny models do not keep the full-size " +
-        "active/total ratio: not evidence about full-size models",
+      "MOCK executor: timings are synthetic, not measurements; tiny-scale models do not keep the full-size " +
+        "ratios: not evidence about real models",
     );
     expect(c["gen-speedup"]!.basis).toBe(
       "MOCK executor (synthetic timings, nothing measured); tiny-scale synthetic models",
@@ -398,5 +398,20 @@ describe("identity and pairs: edges", () => {
       ["tg", "tg128@d64", 0, true],
       ["tg", "tg128@d512", 0, false],
     ]);
+  });
+});
+
+describe("claim caveats by scale", () => {
+  it("small scale keeps the ratios (said so); a mixed run says both", () => {
+    const small = claimsFor([
+      moe({ scale: "small", tgPhase: at(100, [150, 151, 149]) }),
+      dense({ scale: "small", tgPhase: at(100, [100, 101, 99]) }),
+      dense({ scale: "tiny", quant: "Q8_0" }),
+    ]);
+    expect(small["gen-speedup"]!.note).toBe(
+      "small-scale models keep the full-size MoE/dense ratios within ±15%, not full-size speed; tiny-scale models do " +
+        "not keep the full-size ratios: not evidence about real models; measured on a CPU; the article measured an " +
+        "RTX 3060",
+    );
   });
 });

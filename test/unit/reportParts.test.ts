@@ -76,7 +76,7 @@ describe("what ran, in words", () => {
     );
     const notes = scaleNotes(two);
     expect(notes).toHaveLength(2);
-    expect(notes[0]).toMatch(/^Small- and tiny-scale synthetic models keep/);
+    expect(notes[0]).toMatch(/^Tiny-scale synthetic models keep the structure only/);
     expect(notes[1]).toMatch(/^Full-size synthetic models have the real models' tensor names/);
     expect(scaleNotes(buildReport([makeRecord({})], new Map(), OPTS))).toEqual([]);
     const m = methodNotes(two);
@@ -114,7 +114,7 @@ describe("what ran, in words", () => {
     expect(html).toContain("<dt>ran on</dt><dd>CPU: Test CPU × 2 cores, 1 thread</dd>");
     expect(html).toContain("<dt>llama.cpp</dt><dd>b1 (commit abc)\n via node-llama-cpp 3.22.1</dd>");
     expect(html).toContain("<dt>host</dt><dd>Test CPU × 2, linux, Node v20, moebench 0</dd>");
-    expect(html).toContain('<p class="caveat">Small- and tiny-scale');
+    expect(html).toContain('<p class="caveat">Small-scale synthetic models keep');
     expect(html).toContain("<h2>Quant matrix: lfm2-8b-a1b (small)");
     expect(html).toContain(
       '<h2>Warnings</h2><div class="warn"><ul><li>threads = cores: &lt;generation&gt; slows down</li>',
