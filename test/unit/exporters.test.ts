@@ -155,6 +155,7 @@ describe("report exporters", () => {
       "claims",
       "quantMatrices",
       "vram",
+      "perCard",
       "rows",
       "warnings",
       "options",

@@ -44,9 +44,9 @@ describe("fitEstimate: fit's numbers for one configuration", () => {
   it("equals fitRow with one sequence and no runtime allowance", () => {
     const want = fitRow(f, 8192, "q8_0", true, { parallel: 1, batch: 256, vramBytes: null, overheadBytes: 0 });
     expect(fitEstimate(f, { ctx: 8192, kvK: "q8_0", kvV: "q8_0", flashAttention: true, batch: 256 })).toEqual({
-      weights: want.weightsDevice,
-      kvAndState: want.kvCache + want.recurrentState,
-      compute: want.compute,
+      weights: want.weights.device,
+      kvAndState: want.kvCache.device + want.recurrentState.device,
+      compute: want.compute.device,
       total: want.total,
     });
   });

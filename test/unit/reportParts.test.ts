@@ -306,9 +306,9 @@ describe("buildReport: the models table and the VRAM series", () => {
     });
     const at8k = v.points.filter((p) => p.ctx === 8192);
     expect(at8k.map((p) => [p.part, p.gib * 1024 ** 3])).toEqual([
-      ["weights", want.weightsDevice],
-      ["KV cache + state", want.kvCache + want.recurrentState],
-      ["compute buffer", want.compute],
+      ["weights", want.weights.device],
+      ["KV cache + state", want.kvCache.device + want.recurrentState.device],
+      ["compute buffer", want.compute.device],
     ]);
     // a configuration fit refuses (quantized V without flash attention): no series at all
     const refused = dense({ quant: "Q8_0", scale: "small", kv: "q4_0" });
