@@ -9,7 +9,8 @@
  * moebench / llama-bench for pp and tg, the per-token overhead (1/tg_moebench − 1/tg_llama-bench), and how
  * busy the machine was with other work while it ran (numbers taken under load are worthless).
  *
- * Options: --threads 1,2  --repeats 3  --reps 5  --models small,wide  --paths c-api,native-batch,app
+ * Options: --threads 1,2  --repeats 3  --reps 5  --models small,wide  --only <label text>
+ *          --paths c-api,native-batch,app
  *          --moebench-env KEY=VALUE (extra environment for the moebench side only, e.g. an LD_PRELOAD experiment)
  *          --json out.json
  * Target (issue 21): tg and pp ratios within 0.98–1.02 and overhead ≤ 10 µs/token on the c-api path.
@@ -35,6 +36,7 @@ const threadsList = opt("--threads", [...new Set([1, cpus().length])].join(","))
 const repeats = Math.max(1, Number(opt("--repeats", "3")));
 const reps = Number(opt("--reps", "5"));
 const sets = opt("--models", "small,wide").split(",");
+const only = opt("--only", "");
 const PATHS = ["c-api", "native-batch", "app"] as const;
 type Path = (typeof PATHS)[number];
 const paths = opt("--paths", "c-api").split(",") as Path[];
@@ -114,7 +116,7 @@ async function fidelityModels(): Promise<Model[]> {
       set: { nLayer: 2 },
     });
   }
-  return models;
+  return models.filter((m) => m.label.includes(only));
 }
 
 // ------------------------------------------------------------------ one measurement of each side
