@@ -23,7 +23,18 @@ import { isArticleDense, type MoePair } from "./moeVsDense.js";
 import type { ReportFacts } from "./quantMatrix.js";
 import { hardwareText, scaleText, type RunInfo } from "./runInfo.js";
 
-export type ClaimVerdict = "holds" | "does not hold" | "inconclusive" | "not tested";
+export type ClaimVerdict = "holds" | "does not hold" | "inconclusive" | "not tested" | "no evidence";
+
+/**
+ * Why a run's measured value cannot grade a claim at all: the mock executor's timings are made up, and
+ * tiny-scale models do not keep the full-size ratios. Such a run still shows the value (it checks the harness),
+ * with the verdict "no evidence". fit's estimates come from the full-size tensor table and are unaffected.
+ */
+function noEvidence(run: RunInfo): string | null {
+  if (run.mock) return "mock timings";
+  if (run.scales.length && run.scales.every((s) => s === "tiny")) return "tiny-scale models";
+  return null;
+}
 
 export interface ClaimCheck {
   id: ArticleClaim["id"];
@@ -231,6 +242,8 @@ export function checkClaims(
   const where = `${hardwareText(run)}; ${scaleText(run.scales)}`;
   return ARTICLE_CLAIMS.map((claim) => {
     const r = CHECKS[claim.id](c);
+    const unfit = noEvidence(run);
+    if (unfit && !r.estimate && r.verdict !== "not tested") r.verdict = "no evidence";
     let basis = where;
     if (r.verdict === "not tested") basis = `would need: ${claim.howToTest}`;
     else if (r.estimate) basis = "estimate: moebench fit on the model's tensor table (full size)";

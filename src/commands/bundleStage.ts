@@ -37,7 +37,10 @@ export function treeBytes(path: string): number {
   return readdirSync(path).reduce((sum, name) => sum + treeBytes(join(path, name)), 0);
 }
 
-/** The app itself: built code (no source maps), shipped suites and data, package.json, the README, the GPU smoke script. */
+/**
+ * The app itself: built code (no source maps), shipped suites and data, package.json, the README, the GPU smoke
+ * script.
+ */
 export function stageApp(root: string, app: string): void {
   mkdirSync(join(app, "scripts"), { recursive: true });
   for (const part of ["package.json", "README.md", "dist", "suites", "data", "scripts/gpu-smoke.sh"]) {

@@ -12,8 +12,6 @@ import { comparable } from "../gguf/provenance.js";
 import type { QualityRequest, QualityResponse, QualityRow } from "../quality/scoreQuality.js";
 import type { QualityWorkerMessage } from "../quality/qualityWorker.js";
 
-export type { QualityRow } from "../quality/scoreQuality.js";
-
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_TEXT = join(here, "..", "..", "data", "quality", "gettysburg.txt");
 const WORKER = join(here, "..", "quality", "qualityWorker.js");

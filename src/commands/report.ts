@@ -66,12 +66,13 @@ export async function factsForRecords(records: readonly ResultRecord[]): Promise
 }
 
 /**
- * The MoE-vs-dense answer for the end of a run: the paired pp/tg tables and the claims checked, as Markdown.
- * (The runner calls this after `run`/`bench`; `report` writes the same tables into summary.md.)
+ * The MoE-vs-dense answer for the end of `run`: the paired pp/tg tables and the claims checked, as Markdown;
+ * null when the run has no MoE and dense rows at the same quant and test. (`bench` prints the whole report,
+ * which holds the same tables.)
  */
-export async function moeVsDenseSummary(records: readonly ResultRecord[]): Promise<string> {
+export async function moeVsDenseSummary(records: readonly ResultRecord[]): Promise<string | null> {
   const report = buildReport(records, await factsForRecords(records), DEFAULT_REPORT_OPTIONS);
-  return moeVsDenseMarkdown(report, "###");
+  return report.pairs.length ? moeVsDenseMarkdown(report, "###") : null;
 }
 
 const DEFAULT_REPORT_OPTIONS: ReportOptions = {

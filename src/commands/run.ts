@@ -178,10 +178,21 @@ async function sweepEndpoints(plan: MachinePlan, runDir: OpenRunDir, env: Env, s
 }
 
 /** The summary table, where the run stands, and the outcome line (always the last line). */
-function finish(plan: MachinePlan, runDir: OpenRunDir, local: RunSummary, o: RunCliOptions, interrupted: boolean) {
+async function finish(
+  plan: MachinePlan,
+  runDir: OpenRunDir,
+  local: RunSummary,
+  o: RunCliOptions,
+  interrupted: boolean,
+): Promise<Outcome> {
   const all = existsSync(runDir.resultsPath) ? readJsonl(runDir.resultsPath) : [];
   const outcome = outcomeOf(all);
-  if (o.summary !== false && !o.output && all.length) process.stdout.write(`\n${summaryTable(all)}\n`);
+  if (o.summary !== false && !o.output && all.length) {
+    process.stdout.write(`\n${summaryTable(all)}\n`);
+    // the MoE-vs-dense answer (the report module is loaded only when it is needed)
+    const moe = await (await import("./report.js")).moeVsDenseSummary(all);
+    if (moe) process.stdout.write(`\n${moe}\n`);
+  }
   if (interrupted)
     note(`interrupted: nothing recorded for the instances in flight; continue with --resume --out ${runDir.dir}`);
   const http = all.filter((r) => r.serving).length;
@@ -247,7 +258,7 @@ export async function runCli(file: string | undefined, o: RunCliOptions): Promis
       await sweepEndpoints(plan, runDir, env, interrupt.signal);
     const interrupted = interrupt.signal.aborted || local.interrupted;
     if (extras && plan.suite.quality && !interrupted) await suiteQuality(plan.models, runDir.dir);
-    const outcome = finish(plan, runDir, local, o, interrupted);
+    const outcome = await finish(plan, runDir, local, o, interrupted);
     return { runDir: runDir.dir, outcome, interrupted, exitCode: runExitCode(outcome, allowed, interrupted) };
   } finally {
     interrupt.dispose();

@@ -82,7 +82,7 @@ export function claimsData(checks: readonly ClaimCheck[]): TableData {
     { header: "claim", cell: (c) => c.claim },
     { header: "the article", cell: (c) => c.article },
     { header: "measured", cell: (c) => c.measured },
-    { header: "verdict", cell: (c) => (c.verdict === "not tested" ? "not tested in this run" : `**${c.verdict}**`) },
+    { header: "verdict", cell: claimVerdictText },
     { header: "measured on / how to test", cell: (c) => c.basis },
     { header: "caveat", cell: (c) => c.note, when: checks.some((c) => c.note) },
   ]);
@@ -140,4 +140,11 @@ export function instanceData(r: Report): TableData {
     { header: "tg tok/J", cell: (x) => fixed(x.tgTokPerJ?.gross), align: "r", when: energy },
     { header: "status", cell: (x) => statusCell(x.status, x.record.error?.message) },
   ]);
+}
+
+/** Verdicts that grade the claim are bold; "not tested" and "no evidence" (mock or tiny runs) are not. */
+function claimVerdictText(c: ClaimCheck): string {
+  if (c.verdict === "not tested") return "not tested in this run";
+  if (c.verdict === "no evidence") return "no evidence (mock or tiny run)";
+  return `**${c.verdict}**`;
 }

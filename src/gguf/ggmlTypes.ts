@@ -44,17 +44,11 @@ export const GGML_TYPES: readonly GgmlType[] = [
 ];
 
 const byName = new Map(GGML_TYPES.map((x) => [x.name, x]));
-const byId = new Map(GGML_TYPES.map((x) => [x.id, x]));
 
 export function ggmlType(name: string): GgmlType {
   const x = byName.get(name);
   if (!x) throw new Error(`unknown ggml type ${name}`);
   return x;
-}
-
-/** Undefined for a ggml type moebench does not know (the reader then reports it by id). */
-export function ggmlTypeById(id: number): GgmlType | undefined {
-  return byId.get(id);
 }
 
 /** Bytes of a tensor of this type and shape (one formula for every tensor: weightCounts.blockBytes). */

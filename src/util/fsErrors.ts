@@ -62,12 +62,3 @@ export function withFs<T>(path: string, action: string, op: () => T): T {
     throw fsError(e, path, action);
   }
 }
-
-/** The async twin of withFs. */
-export async function withFsAsync<T>(path: string, action: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (e) {
-    throw fsError(e, path, action);
-  }
-}

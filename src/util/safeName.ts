@@ -9,10 +9,11 @@ const MAX = 120;
 export function safePathComponent(name: string, fallback = "unnamed"): string {
   let s = name
     .normalize("NFKC")
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .replace(/[/\\:*?"<>|]/g, "_")
     .replace(/\s+/g, "-")
-    .replace(/^[.\-]+/, "")
+    .replace(/^[.-]+/, "")
     .replace(/[.\s]+$/, "");
   if (s.length > MAX) s = s.slice(0, MAX);
   return s === "" || s === "." || s === ".." ? fallback : s;

@@ -101,6 +101,31 @@ describe("moebench run -m … -p … -n … -r … -o …", () => {
       for (const [j, ms] of x.pp!.samplesMs.entries()) expect(ms).toBeCloseTo(ran[i]!.pp!.samplesMs[j]!, 5);
   });
 
+  it("without -o: the summary, then the MoE-vs-dense answer and the claims (mock: 'no evidence')", () => {
+    const d = tmp();
+    const args = ["run", "-m", "synth:lfm2.5-8b-a1b:Q4_K_M:tiny", "-m", "synth:llama-3.1-8b:Q4_K_M:tiny"];
+    const r = cli([...args, "-p", "64", "-n", "16", "-r", "2", "--executor", "mock"], {
+      cwd: d,
+      env: { MOEBENCH_CACHE: join(d, "cache") },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const tg = r.stdout.indexOf("### MoE vs dense: generation (tg)");
+    const claims = r.stdout.indexOf("### Claims checked");
+    expect(tg).toBeGreaterThan(r.stdout.indexOf("| model"));
+    expect(claims).toBeGreaterThan(tg);
+    const row = r.stdout.split("\n").find((l) => l.startsWith("| Q4_K_M | tg16 | lfm2.5-8b-a1b-tiny Q4_K_M"));
+    expect(row).toMatch(/\| \d+\.\d{3}× \(\d+\.\d{3}–\d+\.\d{3}\)( noisy)? \|$/);
+    const gen = r.stdout.split("\n").find((l) => l.startsWith("| MoE generation is 1.4–1.6×"));
+    expect(gen).toContain("| no evidence (mock or tiny run) |");
+    // a run of one model has no pairs: no MoE section
+    const one = cli(["run", "-m", "synth:qwen3-8b:Q4_K_M:tiny", "-p", "32", "-n", "0", "--executor", "mock"], {
+      cwd: d,
+      env: { MOEBENCH_CACHE: join(d, "cache") },
+    });
+    expect(one.status, one.stderr).toBe(0);
+    expect(one.stdout).not.toContain("MoE vs dense");
+  });
+
   it("run --help shows the mapping", () => {
     const r = cli(["run", "--help"]);
     expect(r.status).toBe(0);

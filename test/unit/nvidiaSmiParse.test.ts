@@ -53,7 +53,9 @@ describe("nvidia-smi CSV parser on real captures", () => {
       expect(t.rows).toHaveLength(lines.length - 1);
       lines.slice(1).forEach((l, i) => {
         const cells = splitLine(l);
-        t.fields.forEach((fld, k) => expectCell(cells[k]!, t.rows[i]![fld]));
+        t.fields.forEach((fld, k) => {
+          expectCell(cells[k]!, t.rows[i]![fld]);
+        });
       });
       expect(parseNvTimestamp(String(t.rows[0]!.timestamp))).toBeGreaterThan(Date.UTC(2023, 0, 1) - 86400_000);
     });
@@ -71,7 +73,9 @@ describe("nvidia-smi CSV parser on real captures", () => {
         expect(t.fields).toEqual(asked);
         expect(t.rows.length).toBe(lines.length - 1);
         const cells = splitLine(lines[1]!);
-        t.fields.forEach((fld, k) => expectCell(cells[k]!, t.rows[0]![fld]));
+        t.fields.forEach((fld, k) => {
+          expectCell(cells[k]!, t.rows[0]![fld]);
+        });
         const r = t.rows[0]!;
         expect(typeof r["memory.total"]).toBe("number");
         expect(typeof r["power.draw"]).toBe("number");
