@@ -1,6 +1,7 @@
 /** Per-instance aggregates computed from the stored samples (pure). Failed instances stay failures. */
 import type { Phase, ResultRecord } from "../results/schema.js";
-import { summarize, tokPerSec, type Summary } from "../util/stats.js";
+import { phaseRate } from "../results/phaseRate.js";
+import type { Summary } from "../util/stats.js";
 import { netJoules } from "../telemetry/energy.js";
 import { identityOf, type Identity } from "./identity.js";
 
@@ -29,14 +30,8 @@ export interface AggRow {
   tgWatts: number | null;
 }
 
-/** tok/s of a phase's repetitions: mean (95% CI), Stein's interval where the phase ran adaptively. */
-export function rate(p: Phase | null | undefined): Summary | null {
-  if (!p) return null;
-  const xs = tokPerSec(p.tokens, p.samplesMs);
-  if (xs.length === 0) return null;
-  const s = summarize(xs, { firstStage: p.firstStage, targetCi: p.targetCi });
-  return p.noisy && !s.noisy ? { ...s, noisy: true } : s;
-}
+/** tok/s of a phase's repetitions: mean (95% CI); results/phaseRate.ts is the one function for this number. */
+export const rate = phaseRate;
 
 function perJoule(tokens: number, joules: number, seconds: number, idleW: number | null | undefined): TokPerJoule {
   const net = netJoules(joules, idleW, seconds);

@@ -9,7 +9,7 @@ import { hostEnv } from "../bench/hostEnv.js";
 import { identify } from "../bench/prepareModel.js";
 import { MoebenchError } from "../util/errors.js";
 import { withFs } from "../util/fsErrors.js";
-import { newRunId } from "./run.js";
+import { newRunId } from "../results/runDir.js";
 
 /** llama-bench writes kilobytes; a file this large is the wrong file (and would take GBs to parse). */
 const MAX_IMPORT_BYTES = 32 << 20;

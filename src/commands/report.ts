@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
 import { readJsonl } from "../results/jsonl.js";
 import { runPaths } from "../results/runDir.js";
+import { readEnvFile } from "../results/envFile.js";
 import type { ResultRecord } from "../results/schema.js";
 import { buildReport, type Report, type ReportOptions } from "../analysis/buildReport.js";
 import type { QualityByPath, ReportFacts } from "../analysis/quantMatrix.js";
@@ -102,13 +103,11 @@ function readRecords(runDirs: readonly string[]): ResultRecord[] {
 function suitePrice(runDirs: readonly string[]): number | undefined {
   let price: number | undefined;
   for (const d of runDirs) {
-    const ef = join(runPaths(d).dir, "env.json");
-    if (!existsSync(ef)) continue;
     try {
-      const e = JSON.parse(readFileSync(ef, "utf8")) as { gpuPriceUsd?: number };
-      if (typeof e.gpuPriceUsd === "number") price = e.gpuPriceUsd;
-    } catch {
-      process.stderr.write(`warning: ${ef}: not JSON, its gpuPriceUsd is ignored\n`);
+      price = readEnvFile(runPaths(d).dir)?.gpuPriceUsd ?? price;
+    } catch (e) {
+      // a broken env.json costs the report its price, not the whole report
+      process.stderr.write(`warning: ${e instanceof Error ? e.message : String(e)}; its gpuPriceUsd is ignored\n`);
     }
   }
   return price;

@@ -31,7 +31,6 @@ import { suiteFromCommandLine } from "../suite/commandLine.js";
 import { addLlamaBenchOptions, type LlamaBenchCliOptions, suiteFlagsOf } from "./llamaBenchOptions.js";
 
 /** kept for importCmd (io): the run id helper lives in results/runDir.ts */
-export { newRunId } from "../results/runDir.js";
 
 export interface RunCliOptions extends LlamaBenchCliOptions {
   out?: string;

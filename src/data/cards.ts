@@ -1,4 +1,8 @@
-/** Common cards and their VRAM (GiB), for `fit` and the VRAM chart. Names match loosely (case and spaces ignored). */
+/**
+ * Common cards and their VRAM in GiB (2^30 bytes), for `fit` and the VRAM chart. Names match loosely (case and
+ * spaces ignored). GDDR cards' marketing "12GB" is 12 GiB (nvidia-smi: 12288 MiB); the HBM cards' figures are
+ * nvidia-smi's memory.total, which is below the marketing number.
+ */
 export interface Card {
   name: string;
   vramGiB: number;
@@ -24,8 +28,10 @@ export const CARDS: readonly Card[] = [
   { name: "RTX 5090", vramGiB: 32 },
   { name: "A100 40GB", vramGiB: 40 },
   { name: "A100 80GB", vramGiB: 80 },
-  { name: "H100 80GB", vramGiB: 80 },
-  { name: "H200", vramGiB: 141 },
+  // nvidia-smi -q on an H100 80GB HBM3 (shared/fixtures, driver 590.48.01): Total 81559 MiB
+  { name: "H100 80GB", vramGiB: 79.6 },
+  // NVIDIA sells it as "141 GB"; the H200 machines this project is lent report about 139 GiB of GPU memory
+  { name: "H200", vramGiB: 139 },
   { name: "L4", vramGiB: 24 },
   { name: "T4", vramGiB: 16 },
   { name: "Apple M-series 16GB (unified)", vramGiB: 16 },
