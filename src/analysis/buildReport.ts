@@ -6,7 +6,7 @@ import { cost, NO_COST, type Cost } from "./efficiency.js";
 import { identityKey, type Identity } from "./identity.js";
 import { moeDensePairs, type MoePair } from "./moeVsDense.js";
 import {
-  CONFIG_FIELDS,
+  MATRIX_CONFIG_FIELDS,
   familyOf,
   fitEstimate,
   quantMatrices,
@@ -91,7 +91,7 @@ function costOf(tg: Summary | null, tokPerJ: number | null, run: RunInfo | undef
 function modelRows(rows: readonly AggRow[], runs: readonly RunInfo[], o: ReportOptions): ModelRow[] {
   const groups = new Map<string, AggRow[]>();
   for (const r of rows) {
-    const k = `${r.runId}|${r.record.model.ref}|${identityKey(r.identity, CONFIG_FIELDS)}`;
+    const k = `${r.runId}|${r.record.model.ref}|${identityKey(r.identity, MATRIX_CONFIG_FIELDS)}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
   const out: ModelRow[] = [];

@@ -21,6 +21,8 @@ export const IDENTITY_FIELDS = [
   "gpu",
 ] as const;
 export type IdentityField = (typeof IDENTITY_FIELDS)[number];
+/** The fields that describe how an instance ran (all but model, quant and test). */
+export const CONFIG_FIELDS: readonly IdentityField[] = IDENTITY_FIELDS.slice(3);
 export type Identity = Record<IdentityField, string>;
 
 /** Column headers for identity fields (never two columns headed "model"). */

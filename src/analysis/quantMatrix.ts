@@ -11,7 +11,7 @@
 import type { AggRow } from "./aggregate.js";
 import { fitRow, type FitFacts } from "../gguf/fit.js";
 import type { Summary } from "../util/stats.js";
-import { identityKey, type Identity, type IdentityField } from "./identity.js";
+import { CONFIG_FIELDS, identityKey, type Identity, type IdentityField } from "./identity.js";
 import { vramGrowth } from "../telemetry/instanceTelemetry.js";
 
 export const QUANT_ORDER = [
@@ -64,7 +64,7 @@ export interface QuantMatrixRow {
 export interface QuantMatrix {
   runId: string;
   family: string;
-  /** the configuration every record of this matrix shares (see CONFIG_FIELDS) */
+  /** the configuration every record of this matrix shares (see MATRIX_CONFIG_FIELDS) */
   config: Identity;
   fullScaleOf?: string;
   contexts: number[];
@@ -73,17 +73,7 @@ export interface QuantMatrix {
 }
 
 /** Fields that define a quant matrix's configuration (all but model, quant, test and context). */
-export const CONFIG_FIELDS: readonly IdentityField[] = [
-  "kv",
-  "fa",
-  "threads",
-  "ngl",
-  "batch",
-  "ubatch",
-  "tgMode",
-  "args",
-  "gpu",
-];
+export const MATRIX_CONFIG_FIELDS: readonly IdentityField[] = CONFIG_FIELDS.filter((f) => f !== "ctx");
 
 /** The article's columns (8k and 16k context) plus any context of 4k or more that the suite ran. */
 export const SEED_CONTEXTS = [8192, 16384];
@@ -226,7 +216,7 @@ export function quantMatrices(
 ): QuantMatrix[] {
   const groups = new Map<string, AggRow[]>();
   for (const r of rows) {
-    const k = `${r.runId}|${familyOf(r)}|${identityKey(r.identity, CONFIG_FIELDS)}`;
+    const k = `${r.runId}|${familyOf(r)}|${identityKey(r.identity, MATRIX_CONFIG_FIELDS)}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
   const out: QuantMatrix[] = [];

@@ -45,23 +45,9 @@ export function addLlamaBenchOptions(cmd: Command): Command {
   return cmd.addHelpText("after", LLAMA_BENCH_HELP);
 }
 
-export interface LlamaBenchCliOptions {
-  model?: string[];
-  nPrompt?: string[];
-  nGen?: string[];
-  pg?: string[];
-  nDepth?: string[];
-  batchSize?: string[];
-  ubatchSize?: string[];
-  threads?: string[];
-  nGpuLayers?: string[];
-  flashAttn?: string[];
-  cacheTypeK?: string[];
-  cacheTypeV?: string[];
-  parallel?: string[];
-  repetitions?: string;
+/** The suite flags (suite/commandLine.ts) plus llama-bench's output format. */
+export interface LlamaBenchCliOptions extends SuiteFlags {
   output?: LlamaBenchFormat;
-  quality?: boolean;
 }
 
 const SUITE_FLAG_KEYS: (keyof SuiteFlags)[] = [

@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { AggRow } from "../analysis/aggregate.js";
 import type { Report } from "../analysis/buildReport.js";
-import { configText, varyingFields, type IdentityField } from "../analysis/identity.js";
+import { CONFIG_FIELDS, configText, varyingFields } from "../analysis/identity.js";
 import type { MoePair } from "../analysis/moeVsDense.js";
 import { familyOf, quantRank } from "../analysis/quantMatrix.js";
 import { MEAN_CI } from "./format.js";
@@ -17,18 +17,7 @@ export interface Chart {
   spec: TopLevelSpec;
 }
 
-const CONFIG: readonly IdentityField[] = [
-  "ctx",
-  "kv",
-  "fa",
-  "threads",
-  "ngl",
-  "batch",
-  "ubatch",
-  "tgMode",
-  "args",
-  "gpu",
-];
+const CONFIG = CONFIG_FIELDS;
 
 export const base = {
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",

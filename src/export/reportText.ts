@@ -3,7 +3,7 @@ import type { Report } from "../analysis/buildReport.js";
 import { COST_NOTES } from "../analysis/efficiency.js";
 import { ARTICLE_SETTING } from "../data/articleClaims.js";
 import { configText } from "../analysis/identity.js";
-import { CONFIG_FIELDS, type QuantMatrix } from "../analysis/quantMatrix.js";
+import { MATRIX_CONFIG_FIELDS, type QuantMatrix } from "../analysis/quantMatrix.js";
 import { hardwareText, scaleText, type RunInfo } from "../analysis/runInfo.js";
 import { MEAN_CI } from "./format.js";
 
@@ -98,7 +98,7 @@ export function methodNotes(r: Report): string[] {
 
 /** "lfm2-8b-a1b (small) · run r1 · ctx 640 · KV f16/f16 · FA off · 1 thread · CPU" */
 export function matrixHeading(qm: QuantMatrix, multiRun: boolean): string {
-  return `${qm.family}${multiRun ? ` · run ${qm.runId}` : ""} · ${configText(qm.config, CONFIG_FIELDS)}`;
+  return `${qm.family}${multiRun ? ` · run ${qm.runId}` : ""} · ${configText(qm.config, MATRIX_CONFIG_FIELDS)}`;
 }
 
 export function fullScaleNote(qm: QuantMatrix): string | null {

@@ -2,10 +2,11 @@
  * env.json, the run folder's description (who ran what, where, with which executor): one schema
  * (EnvFile in schema.ts), one writer, one validated reader. Version-1 files are upgraded when read.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MoebenchError } from "../util/errors.js";
 import { withFs } from "../util/fsErrors.js";
+import { readJsonFile } from "../util/jsonFile.js";
 import { validationMessage } from "./record.js";
 import { EnvFile, type ExecutorKind, SCHEMA_VERSION } from "./schema.js";
 
@@ -46,14 +47,8 @@ function upgradeV1(obj: Record<string, unknown>, runDir: string): unknown {
 /** Read `<runDir>/env.json`: null when there is none; a one-line error naming the field when it is wrong. */
 export function readEnvFile(runDir: string): EnvFile | null {
   const path = join(runDir, ENV_FILE);
-  if (!existsSync(path)) return null;
-  const text = withFs(path, "read", () => readFileSync(path, "utf8"));
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    throw new MoebenchError(`${path}: not valid JSON`, "restore it from the run, or delete it (reports then lack it)");
-  }
+  const obj = readJsonFile(path, "restore it from the run, or delete it (reports then lack it)");
+  if (obj === undefined) return null;
   if (obj === null || typeof obj !== "object" || Array.isArray(obj))
     throw new MoebenchError(`${path}: field (file): expected a JSON object`, "restore or delete it");
   const version = (obj as { schemaVersion?: unknown }).schemaVersion;

@@ -3,11 +3,12 @@
  * key and the shard it belongs to), so `merge` can name the missing instances even of a shard whose folder
  * never arrived. One schema, one writer, one validated reader.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { MoebenchError } from "../util/errors.js";
 import { withFs } from "../util/fsErrors.js";
+import { readJsonFile } from "../util/jsonFile.js";
 import { validationMessage } from "./record.js";
 
 export const PLAN_FILE = "plan.json";
@@ -35,14 +36,8 @@ export function writePlanFile(runDir: string, content: Omit<PlanFile, "planVersi
 /** `<runDir>/plan.json`, or null where there is none; a one-line error naming the field when it is wrong. */
 export function readPlanFile(runDir: string): PlanFile | null {
   const path = join(runDir, PLAN_FILE);
-  if (!existsSync(path)) return null;
-  const text = withFs(path, "read", () => readFileSync(path, "utf8"));
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    throw new MoebenchError(`${path}: not valid JSON`, "copy it again from the shard's run folder");
-  }
+  const obj = readJsonFile(path, "copy it again from the shard's run folder");
+  if (obj === undefined) return null;
   const parsed = PlanFile.safeParse(obj);
   if (!parsed.success)
     throw new MoebenchError(`${path}: ${validationMessage(parsed.error)}`, "copy it again from the shard's run folder");

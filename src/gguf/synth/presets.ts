@@ -38,29 +38,34 @@ export interface Hparams {
   source?: string;
 }
 
+/** LFM2-8B-A1B's layout (config.json, cited in its preset): LFM2.5-8B-A1B keeps it and changes the vocabulary. */
+const LFM2_MOE_LAYOUT: Omit<Hparams, "name" | "vocab" | "note" | "source"> = {
+  arch: "lfm2moe",
+  nEmbd: 2048,
+  nLayer: 24,
+  nHead: 32,
+  nHeadKv: 8,
+  headDim: 64,
+  nFf: 7168,
+  ctxTrain: 128000,
+  ropeBase: 1e6,
+  rmsEps: 1e-5,
+  tiedEmbeddings: true,
+  ropeScalingLlama3: false,
+  attnLayers: [2, 6, 10, 14, 18, 21],
+  convLCache: 3,
+  nExpert: 32,
+  nExpertUsed: 4,
+  nFfExp: 1792,
+  nDenseLead: 2,
+  tokenizerPre: "lfm2",
+};
+
 export const PRESETS: Readonly<Record<string, Hparams>> = {
   "lfm2-8b-a1b": {
-    arch: "lfm2moe",
+    ...LFM2_MOE_LAYOUT,
     name: "LFM2-8B-A1B (synthetic)",
     vocab: 65536,
-    nEmbd: 2048,
-    nLayer: 24,
-    nHead: 32,
-    nHeadKv: 8,
-    headDim: 64,
-    nFf: 7168,
-    ctxTrain: 128000,
-    ropeBase: 1e6,
-    rmsEps: 1e-5,
-    tiedEmbeddings: true,
-    ropeScalingLlama3: false,
-    attnLayers: [2, 6, 10, 14, 18, 21],
-    convLCache: 3,
-    nExpert: 32,
-    nExpertUsed: 4,
-    nFfExp: 1792,
-    nDenseLead: 2,
-    tokenizerPre: "lfm2",
     note: "LiquidAI LFM2-8B-A1B: 8.3B total, ~1.5B active, vocabulary 65,536",
     source:
       "huggingface.co/LiquidAI/LFM2-8B-A1B config.json (Lfm2MoeForCausalLM: hidden 2048, 24 layers, " +
@@ -69,27 +74,9 @@ export const PRESETS: Readonly<Record<string, Hparams>> = {
       "vocab_size 65536, max_position_embeddings 128000; the model card states a 32,768-token context)",
   },
   "lfm2.5-8b-a1b": {
-    arch: "lfm2moe",
+    ...LFM2_MOE_LAYOUT,
     name: "LFM2.5-8B-A1B (synthetic)",
     vocab: 128000,
-    nEmbd: 2048,
-    nLayer: 24,
-    nHead: 32,
-    nHeadKv: 8,
-    headDim: 64,
-    nFf: 7168,
-    ctxTrain: 128000,
-    ropeBase: 1e6,
-    rmsEps: 1e-5,
-    tiedEmbeddings: true,
-    ropeScalingLlama3: false,
-    attnLayers: [2, 6, 10, 14, 18, 21],
-    convLCache: 3,
-    nExpert: 32,
-    nExpertUsed: 4,
-    nFfExp: 1792,
-    nDenseLead: 2,
-    tokenizerPre: "lfm2",
     note: "LiquidAI LFM2.5-8B-A1B (the seed article's model): LFM2-8B-A1B's layout, vocabulary 128,000",
     source:
       "huggingface.co/LiquidAI/LFM2.5-8B-A1B model card (README, May 2026): 24 layers (18 double-gated LIV conv + " +
