@@ -54,9 +54,9 @@ describe("moebench report (CLI)", () => {
         "--json",
       ]);
       expect(r.status, r.stderr).toBe(0);
-      const fit = JSON.parse(r.stdout) as { rows: { ctx: number; total: number; weightsDevice: number }[] };
+      const fit = JSON.parse(r.stdout) as { rows: { ctx: number; total: number; weights: { device: number } }[] };
       const row = qm.rows.find((x) => x.quant === quant)!;
-      expect(row.weights.bytes, quant).toBe(fit.rows[0]!.weightsDevice);
+      expect(row.weights.bytes, quant).toBe(fit.rows[0]!.weights.device);
       expect(
         row.totals.map((t) => t.bytes),
         quant,
