@@ -32,7 +32,8 @@ export const base = {
   },
 } as const;
 
-const titled = (text: string, caption: string) => ({ title: { text, subtitle: caption } });
+/** A chart title with its caption; a caption given as lines is drawn as lines (long captions would widen the chart). */
+const titled = (text: string, caption: string | string[]) => ({ title: { text, subtitle: caption } });
 
 /** Series name: model family, plus the run and the configuration where they vary among the points. */
 function seriesNamer(rows: readonly AggRow[], multiRun: boolean): (x: AggRow) => string {
@@ -209,9 +210,10 @@ function vramChart(r: Report): Chart | null {
   if (!r.vram) return null;
   const values = r.vram.points.map((p) => ({ ...p, ctx: `${p.ctx / 1024}k` }));
   const cap = r.options.cardVramGiB;
-  const caption =
-    `moebench fit estimate (full-size models), KV ${r.vram.kv}, flash attention ${r.vram.fa ? "on" : "off"}, ` +
-    `without the GPU runtime's own allowance; line: ${r.options.cardName} (${cap} GiB)`;
+  const caption = [
+    `moebench fit estimate (full-size models), KV ${r.vram.kv}, flash attention ${r.vram.fa ? "on" : "off"},`,
+    `without the GPU runtime's own allowance; line: ${r.options.cardName} (${cap} GiB)`,
+  ];
   return {
     id: "vram",
     title: "VRAM vs context (estimate)",

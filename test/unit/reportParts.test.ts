@@ -199,13 +199,13 @@ describe("charts exist when their data do", () => {
       part: string;
       gib: number;
     }> & {
-      title: { subtitle: string };
+      title: { subtitle: string[] };
       spec: { layer: { encoding: { y: { datum?: number } } }[] };
     };
-    expect(spec.title.subtitle).toBe(
-      "moebench fit estimate (full-size models), KV f16, flash attention off, without the GPU runtime's own " +
-        "allowance; line: RTX 3060 12GB (12 GiB)",
-    );
+    expect(spec.title.subtitle).toEqual([
+      "moebench fit estimate (full-size models), KV f16, flash attention off,",
+      "without the GPU runtime's own allowance; line: RTX 3060 12GB (12 GiB)",
+    ]);
     expect(spec.spec.layer[1]!.encoding.y.datum).toBe(12);
     expect(new Set(spec.data.values.map((v) => v.ctx))).toEqual(new Set(["4k", "8k", "16k", "32k"]));
     expect(new Set(spec.data.values.map((v) => v.model))).toEqual(new Set(["llama-3.1-8b Q4_K_M"]));
