@@ -33,22 +33,25 @@ const sampleList = (v: unknown): unknown =>
         .filter(Boolean)
         .map(numeric)
     : v;
-const int = (min: number) => z.preprocess(numeric, z.number().int().min(min));
-const positive = z.preprocess(numeric, z.number().positive().finite());
+const int = (min: number) => z.number().int().min(min);
+const positive = z.number().positive().finite();
+/** A number read back from text ("" too is absent where the field is optional). */
+const num = <T extends z.ZodType>(t: T) => z.preprocess(numeric, t);
+const opt = <T extends z.ZodType>(t: T) => z.preprocess(numeric, t.optional()).optional();
 
 export const LlamaBenchRow = z
   .object({
     model_filename: z.string().min(1),
-    n_prompt: int(0),
-    n_gen: int(0),
-    n_depth: int(0).optional(),
-    avg_ns: positive.optional(),
-    samples_ns: z.preprocess(sampleList, z.array(positive)).optional(),
-    n_threads: int(0).optional(),
-    n_batch: int(1).optional(),
-    n_ubatch: int(1).optional(),
-    n_gpu_layers: int(-1).optional(),
-    flash_attn: z.union([z.boolean(), z.preprocess(numeric, z.number().int())]).optional(),
+    n_prompt: num(int(0)),
+    n_gen: num(int(0)),
+    n_depth: opt(int(0)),
+    avg_ns: opt(positive),
+    samples_ns: z.preprocess(sampleList, z.array(num(positive))).optional(),
+    n_threads: opt(int(0)),
+    n_batch: opt(int(1)),
+    n_ubatch: opt(int(1)),
+    n_gpu_layers: opt(int(-1)),
+    flash_attn: z.union([z.boolean(), opt(z.number().int())]).optional(),
     type_k: z.string().min(1).optional(),
     type_v: z.string().min(1).optional(),
   })
