@@ -126,6 +126,11 @@ describe("builds", () => {
     ]);
   });
 
+  it("a build's label comes from its first record given where its earliest records tie", () => {
+    const h = history([rec({ commit: "abc1234", release: "b1" }), rec({ commit: "abc1234", release: "b2" })], opts);
+    expect(h.builds.map((b) => [b.release, b.label])).toEqual([["b1", "b1 abc1234 (2026-01-01)"]]);
+  });
+
   it("builds first measured at the same time are ordered by id", () => {
     const h = history([rec({ commit: "zzz9999", day: 1 }), rec({ commit: "mmm5555", day: 1 })], opts);
     expect(h.builds.map((b) => b.id)).toEqual(["mmm5555", "zzz9999"]);

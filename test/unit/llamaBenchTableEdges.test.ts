@@ -182,6 +182,7 @@ describe("llama-bench rows: fields", () => {
     const csv = llamaBenchOutput([record({ tg: ph(16, [20, 40]) }), record({ tg: ph(16, [20, 20]) })], "csv");
     const [row, steady, ...more] = parse(csv, { columns: true }) as Record<string, string>[];
     expect(more).toEqual([]);
+    expect(csv.startsWith('"build_commit","build_number","cpu_info"')).toBe(true);
     expect(steady!.ts_noisy).toBe("0");
     const field = (n: string): string => row![n]!;
     expect(field("samples_ns")).toBe("20000000 40000000");
@@ -238,6 +239,19 @@ describe("md: cells", () => {
     const right = t.align.map((a) => a.endsWith(":") && !a.startsWith(":"));
     expect(right).toEqual([false, true, true, false, true, false, false, true]);
     expect(t.align.map((a) => a.startsWith(":"))).toEqual([true, false, false, true, false, true, true, false]);
+  });
+});
+
+describe("md: always-shown columns and noisy rates", () => {
+  it("fa is shown even where no row records it", () => {
+    const t = md([record({ params: { flashAttention: null as unknown as boolean } })]);
+    expect(t.head).toContain("fa");
+    expect(col(t, "fa")).toEqual([""]);
+  });
+
+  it("a noisy rate says so: 800 and 400 t/s, mean 600, CI 600 ± 12.706 × 282.84/√2 clamped at 0", () => {
+    const [cell] = col(md([record({ tg: ph(16, [20, 40]) })]), "t/s mean (95% CI)");
+    expect(cell).toBe("600.00 (0.00–3141.24) noisy");
   });
 });
 
