@@ -175,6 +175,17 @@ describe("mergeShards: the shards of one run → one run", () => {
     expect(r.records.map((x) => x.testId)).toEqual(["a", "b", "c", "d", "e"]);
   });
 
+  it("shards that recorded nothing add no records and no duplicates", () => {
+    const t1 = shard("/t/1", shardEnv(1), plan(), null);
+    const t2 = shard("/t/2", shardEnv(2), plan(), null);
+    const r = mergeShards([t1, t2], []);
+    expect(r.records).toEqual([]);
+    expect(r.duplicates).toEqual([]);
+    expect(r.missing.map((i) => i.key)).toEqual(["a", "b", "c", "d", "e"]);
+    expect(r.absentShards).toEqual([3, 4]);
+    expect(r.env.merged?.shards.map((x) => x.records)).toEqual([0, 0]);
+  });
+
   it("no folders: a one-line error", () => {
     const e = caught(() => mergeShards([], []));
     expect(e.message).toBe("merge: no run folders given");
