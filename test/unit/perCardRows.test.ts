@@ -71,6 +71,8 @@ function on(s: Setup, spec: RecordSpec): ResultRecord {
 
 const labelled = (label: string, r: ResultRecord): ResultRecord => ({ ...r, model: { ...r.model, label } });
 
+const withoutPhases = (r: ResultRecord): ResultRecord => ({ ...r, pp: null, tg: null });
+
 const tg = (model: string, ms: number, more: RecordSpec = {}): RecordSpec => ({
   model,
   tg: 128,
@@ -125,7 +127,17 @@ const records: ResultRecord[] = [
   on(A, tg("zeta", 2000, { moe: true })),
   on(B, tg("alpha", 1000)),
   on(C, tg("alpha", 1000)),
+  // "holey": a record of each kind with no phase before one with it: A tg 128/1 s = 128 tok/s; B pp
+  // 512/0.5 s = 1024 tok/s and tg 128/2 s = 64 tok/s
+  withoutPhases(on(A, tg("holey", 1000))),
+  on(A, tg("holey", 1000)),
+  withoutPhases(on(B, pp("holey", 500))),
+  on(B, pp("holey", 500)),
+  on(B, tg("holey", 2000)),
   // models with no plain measurement: no row
+  // "empty" asked for no tokens at all (pp 0, tg 0), whatever phases it holds
+  on(A, { model: "empty", pp: 0, tg: 0, ppPhase: phase(512, [100, 100, 100]), tgPhase: phase(128, [100, 100, 100]) }),
+  on(B, { model: "empty", pp: 0, tg: 0, ppPhase: phase(512, [100, 100, 100]), tgPhase: phase(128, [100, 100, 100]) }),
   on(A, tg("ghost", 1000, { status: "oom" })),
   on(A, tg("deep", 1000, { depth: 512 })),
   on(A, tg("par", 1000, { parallel: 2 })),
@@ -207,6 +219,7 @@ describe("perCard rows", () => {
       [false, "alpha Q4_K_M", "Q4_K_M", "ctx 512"],
       [false, "dense Q4_K_M", "Q4_K_M", "ctx 4096"],
       [false, "dense Q4_K_M", "Q4_K_M", "ctx 512"],
+      [false, "holey Q4_K_M", "Q4_K_M", "ctx 512"],
       [false, "mixed", "Q8_0", "ctx 512"],
       [false, "mixed", "Q4_K_M", "ctx 512"],
       [false, "pponly Q4_K_M", "Q4_K_M", "ctx 512"],
@@ -220,6 +233,7 @@ describe("perCard rows", () => {
       [a, b],
       [b, c],
       [a, c],
+      [a, b],
       [a, b],
       [a],
       [a],
@@ -264,6 +278,15 @@ describe("perCard rows", () => {
       ["Q8_0", 32],
       ["Q4_K_M", 128],
     ]);
+  });
+
+  it("a record with no phase does not hide the next one of its setup", () => {
+    const { a, b, row } = fixture();
+    const cells = row("holey Q4_K_M", "ctx 512").cells;
+    expect(cells[a]!.tg!.mean).toBeCloseTo(128, 9);
+    expect(cells[a]!.pp).toBeNull();
+    expect(cells[b]!.tg!.mean).toBeCloseTo(64, 9);
+    expect(cells[b]!.pp!.mean).toBeCloseTo(1024, 9);
   });
 
   it("a prefill-only row: pp per card, no tg figures", () => {
