@@ -61,12 +61,13 @@ describe("a full llama-bench row", () => {
     avg_ns: 2_000_000,
     samples_ns: [1_000_000, 3_000_000],
   };
-  const r = one(row);
   it("is a valid record", () => {
+    const r = one(row);
     expect(ResultRecord.parse(r)).toBeTruthy();
     expect(r.status).toBe("ok");
   });
   it("maps every field", () => {
+    const r = one(row);
     expect(r.runId).toBe("r1");
     expect(r.suite).toBe("llama-bench-import");
     expect(r.executor).toBe("import");
@@ -123,8 +124,8 @@ describe("a full llama-bench row", () => {
 });
 
 describe("a bare row: the defaults", () => {
-  const r = one({ model_filename: "m.gguf", n_prompt: 0, n_gen: 16, avg_ns: 4_000_000 });
   it("defaults", () => {
+    const r = one({ model_filename: "m.gguf", n_prompt: 0, n_gen: 16, avg_ns: 4_000_000 });
     expect(ResultRecord.parse(r)).toBeTruthy();
     expect(r.testId).toBe("tg16");
     expect(r.key).toBe("llama-bench|m.gguf|tg16|t=0|b=0|ub=0|kv=undefined/undefined|fa=undefined|ngl=0|#0");
@@ -200,6 +201,7 @@ describe("values as llama-bench text (CSV, SQL) or odd values", () => {
       [2, 6],
     ],
     ["[2000000, 6000000]", [2, 6]],
+    ["[ 2000000, 6000000 ]", [2, 6]],
     ['"2000000 6000000"', [2, 6]],
     [["2000000"], [2]],
     // no samples: the mean (avg_ns 4 ms)

@@ -79,6 +79,8 @@ describe("invalid JSON: line and column", () => {
     ['["a\n"]', "f:1: not valid JSON (column 4: Bad control character in string literal)"],
     // a leading newline at position 0: position 10 is on line 2, column 10 - 0 = 10
     ['\n[{"a": 1,}]', "f:2: not valid JSON (column 10: Expected double-quoted property name)"],
+    // no position in the message: line 1, column 1
+    ["[1,]", `f:1: not valid JSON (column 1: Unexpected token ']', "[1,]" is not valid JSON)`],
     // JSON Lines: the second line, column 8
     [
       '{"model_filename": "m", "n_prompt": 1, "n_gen": 0, "avg_ns": 1}\n{"x": 1\n',
@@ -110,6 +112,12 @@ describe("CSV: text values read back", () => {
   it("a space-separated sample list", () => {
     const { rows } = parseLlamaBench('model_filename,n_prompt,n_gen,avg_ns,samples_ns\nm,64,0,5,"3 4"\n', "f");
     expect(rows[0]!.samples_ns).toEqual([3, 4]);
+  });
+  it("Windows line ends", () => {
+    const text = "model_filename,n_prompt,n_gen,avg_ns\r\nm.gguf,64,0,1000\r\n";
+    expect(parseLlamaBench(text, "f").rows.map((r) => [r.model_filename, r.n_prompt, r.avg_ns])).toEqual([
+      ["m.gguf", 64, 1000],
+    ]);
   });
   it("a quoted header is recognised", () => {
     const text = '"model_filename","n_prompt","n_gen","avg_ns"\n"m.gguf","64","0","1000"\n';

@@ -151,8 +151,11 @@ describe("planSuite options", () => {
       depths: k,
     });
     // 100^8 = 1e16
-    await expect(planSuite(src, { gpu: false, executor: "mock" })).rejects.toThrow(
-      "t.yaml: the suite expands to 1.00e+16 instances, more than the limit of 10,000",
+    const e = await planSuite(src, { gpu: false, executor: "mock" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(MoebenchError);
+    expect((e as MoebenchError).line()).toBe(
+      "t.yaml: the suite expands to 1.00e+16 instances, more than the limit of 10,000 " +
+        "(sweep fewer values, or raise maxInstances (suite) / --max-instances if you mean it)",
     );
   });
 });
