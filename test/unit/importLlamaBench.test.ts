@@ -3,28 +3,14 @@
  * every format gives the same two results, and every bad input is one line naming the line and the field.
  */
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { detectFormat, parseLlamaBench } from "../../src/results/parseLlamaBench.js";
 import { backendOf, llamaBenchToRecords } from "../../src/results/importLlamaBench.js";
 import { ResultRecord, type Env } from "../../src/results/schema.js";
 import { MoebenchError } from "../../src/util/errors.js";
-import { ROOT } from "../helpers.js";
+import { BARE_HOST, llamaBenchFixture } from "../llamaBenchFixture.js";
 
-const fixture = (ext: string) => readFileSync(join(ROOT, "test/fixtures/llama-bench", `lfm2-tiny-q4km.${ext}`), "utf8");
-const host: Env = {
-  llamaCppRelease: null,
-  llamaCppCommit: null,
-  nodeLlamaCpp: null,
-  backend: "cpu",
-  gpus: [],
-  host: "h",
-  os: "linux",
-  cpu: "c",
-  cpuCores: 2,
-  node: "v20",
-  moebench: "0",
-};
+const host: Env = BARE_HOST;
+const fixture = llamaBenchFixture;
 
 function errorLine(f: () => unknown): string {
   try {

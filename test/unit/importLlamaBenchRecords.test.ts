@@ -5,20 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { llamaBenchToRecords, type ModelIdentityGuess } from "../../src/results/importLlamaBench.js";
 import { ResultRecord, type Env } from "../../src/results/schema.js";
+import { BARE_HOST } from "../llamaBenchFixture.js";
 
-const host: Env = {
-  llamaCppRelease: null,
-  llamaCppCommit: null,
-  nodeLlamaCpp: null,
-  backend: "cpu",
-  gpus: [],
-  host: "h",
-  os: "linux",
-  cpu: "host-cpu",
-  cpuCores: 2,
-  node: "v20",
-  moebench: "0",
-};
+const host: Env = { ...BARE_HOST, cpu: "host-cpu" };
 const opts = { file: "f.json", runId: "r1", host };
 const one = (row: Record<string, unknown>, more: Partial<typeof opts> & Record<string, unknown> = {}) =>
   llamaBenchToRecords([row], { ...opts, ...more })[0]!;

@@ -3,8 +3,6 @@
  * captures, SOURCES.md): the same CREATE TABLE, llama-bench's timing figures from its own samples, a whole
  * llama-bench SQL file given back byte for byte after an import; moebench's own records by hand.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ftypeName,
@@ -16,22 +14,10 @@ import {
 import { llamaBenchToRecords } from "../../src/results/importLlamaBench.js";
 import { parseLlamaBench } from "../../src/results/parseLlamaBench.js";
 import type { Env, ResultRecord } from "../../src/results/schema.js";
-import { ROOT } from "../helpers.js";
+import { BARE_HOST, llamaBenchFixture } from "../llamaBenchFixture.js";
 
-const fixture = (ext: string) => readFileSync(join(ROOT, "test/fixtures/llama-bench", `lfm2-tiny-q4km.${ext}`), "utf8");
-const host: Env = {
-  llamaCppRelease: null,
-  llamaCppCommit: null,
-  nodeLlamaCpp: null,
-  backend: "cpu",
-  gpus: [],
-  host: "h",
-  os: "linux",
-  cpu: "c",
-  cpuCores: 2,
-  node: "v20",
-  moebench: "0",
-};
+const host: Env = BARE_HOST;
+const fixture = llamaBenchFixture;
 const imported = (ext: string): ResultRecord[] =>
   llamaBenchToRecords(parseLlamaBench(fixture(ext), `x.${ext}`).rows, { file: `x.${ext}`, runId: "r", host });
 
