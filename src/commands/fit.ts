@@ -100,7 +100,8 @@ async function nodeLlamaCppEstimate(
 function parseCount(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new MoebenchError(`${flag} ${v}: expected a layer count ≥ 0`);
+  const valid = Number.isInteger(n) && n >= 0 && n <= 100_000;
+  if (!valid) throw new MoebenchError(`${flag} ${v}: expected a layer count ≥ 0`);
   return n;
 }
 
@@ -168,7 +169,8 @@ function parseSettings(o: FitCliOptions): Settings {
   if (!Number.isInteger(batch) || batch < 1 || batch > 1 << 16)
     throw new MoebenchError(`--batch ${o.batch}: expected a positive integer`);
   const overhead = Number(o.overhead) * 1024 * 1024;
-  if (!Number.isFinite(overhead) || overhead < 0) throw new MoebenchError(`--overhead ${o.overhead}: expected MiB ≥ 0`);
+  const overheadOk = Number.isFinite(overhead) && overhead >= 0;
+  if (!overheadOk) throw new MoebenchError(`--overhead ${o.overhead}: expected MiB ≥ 0`);
   const card = parseCard(o);
   return {
     contexts,
