@@ -1,6 +1,21 @@
 /** A valid record built through the factory, for tests that need one (fields chosen by hand). */
 import { okRecord, type RecordBase } from "../src/results/record.js";
-import type { ResultRecord } from "../src/results/schema.js";
+import type { Env, ResultRecord } from "../src/results/schema.js";
+
+/** A machine with nothing known about llama.cpp (tests override what they need). */
+export const BARE_HOST: Env = {
+  llamaCppRelease: null,
+  llamaCppCommit: null,
+  nodeLlamaCpp: null,
+  backend: "cpu",
+  gpus: [],
+  host: "h",
+  os: "linux",
+  cpu: "c",
+  cpuCores: 2,
+  node: "v20",
+  moebench: "0",
+};
 
 export function baseFixture(key = "m|pp64"): RecordBase {
   return {
@@ -38,19 +53,7 @@ export function baseFixture(key = "m|pp64"): RecordBase {
       backend: "cpu",
       tgMode: "decode",
     },
-    env: {
-      llamaCppRelease: "b1",
-      llamaCppCommit: null,
-      nodeLlamaCpp: null,
-      backend: "cpu",
-      gpus: [],
-      host: "h",
-      os: "linux",
-      cpu: "c",
-      cpuCores: 2,
-      node: "v20",
-      moebench: "0.1.0",
-    },
+    env: { ...BARE_HOST, llamaCppRelease: "b1", moebench: "0.1.0" },
     executor: "llama",
     timestamp: "2026-01-01T00:00:00.000Z",
   };

@@ -7,6 +7,7 @@ import { promptFor } from "../../src/serve/prompts.js";
 import { levelRecord, type HttpSweep } from "../../src/serve/levelRecord.js";
 import type { RequestResult } from "../../src/serve/streamRequest.js";
 import { ResultRecord, type Env } from "../../src/results/schema.js";
+import { BARE_HOST } from "../recordFixture.js";
 
 describe("protocol events (shapes from the public APIs and llama-server's source)", () => {
   it("llama-server: tokens from the cumulative tokens_predicted, stop_type, timings", () => {
@@ -152,19 +153,7 @@ describe("prompts", () => {
 });
 
 describe("levelRecord", () => {
-  const env: Env = {
-    llamaCppRelease: null,
-    llamaCppCommit: null,
-    nodeLlamaCpp: null,
-    backend: "http",
-    gpus: [],
-    host: "h",
-    os: "linux",
-    cpu: "c",
-    cpuCores: 2,
-    node: "v20",
-    moebench: "0",
-  };
+  const env: Env = { ...BARE_HOST, backend: "http" };
   const s: HttpSweep = {
     endpoints: [],
     concurrency: [2],
