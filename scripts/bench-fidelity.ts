@@ -5,11 +5,20 @@
  * libraries (libllama, libggml, libggml-base and the CPU variant ggml picks), so both sides run the same
  * machine code and only the driver differs. For each model × thread count, `--repeats` interleaved A/B pairs
  * (llama-bench then moebench, then the other way round) each measure pp512 and tg128 with `--reps`
- * repetitions, batch = ubatch = 512, flash attention off. Printed: the median and range over the pairs of
+ * repetitions, batch = ubatch = 512, flash attention off, weights memory-mapped on both sides (llama-bench
+ * -lm mmap; node-llama-cpp's default). llama-bench warms tg up with one token only and its first repetition
+ * runs cold, so it runs one repetition more and its first is dropped; moebench warms up with a whole
+ * repetition: both sides are compared in steady state. Printed: the median and range over the pairs of
  * moebench / llama-bench for pp and tg, the per-token overhead (1/tg_moebench − 1/tg_llama-bench), and how
  * busy the machine was with other work while it ran (numbers taken under load are worthless).
  *
- * Options: --threads 1,2  --repeats 3  --reps 5  --models small,wide  --only <label text>
+ * The overhead from rates is noisy (this VM's speed drifts by several % over seconds), so two direct figures
+ * come with it, each from llama.cpp's own decode clock (llama_perf_context): moebench's harness µs/token
+ * (its records' tg.harnessUsPerToken) and the same figure for a bare C++ loop of llama-bench's tg test on the
+ * same libraries (scripts/fidelity/tg-loop.cpp, compiled here with c++). Their difference is what moebench
+ * adds per token beyond what llama-bench's own loop pays.
+ *
+ * Options: --threads 1,2  --repeats 5  --reps 5  --models small,wide  --only <label text>
  *          --paths c-api,native-batch,app
  *          --moebench-env KEY=VALUE (extra environment for the moebench side only, e.g. an LD_PRELOAD experiment)
  *          --json out.json
@@ -18,12 +27,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { synthesize } from "../src/gguf/synth/synthesize.js";
 import { readJsonl } from "../src/results/jsonl.js";
 import { mean, percentiles, tokPerSec } from "../src/util/stats.js";
 import { mdTable } from "../src/export/markdown.js";
-import { cacheDir, ensureLlamaTools, llamaBenchOnBindingCpu } from "../src/util/llamaCppBuild.js";
+import { bundledLlamaCpp, cacheDir, ensureLlamaTools, llamaBenchOnBindingCpu } from "../src/util/llamaCppBuild.js";
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: string): string => {
@@ -33,7 +42,7 @@ const opt = (k: string, d: string): string => {
 const threadsList = opt("--threads", [...new Set([1, cpus().length])].join(","))
   .split(",")
   .map(Number);
-const repeats = Math.max(1, Number(opt("--repeats", "3")));
+const repeats = Math.max(1, Number(opt("--repeats", "5")));
 const reps = Number(opt("--reps", "5"));
 const sets = opt("--models", "small,wide").split(",");
 const only = opt("--only", "");
@@ -124,6 +133,8 @@ async function fidelityModels(): Promise<Model[]> {
 interface Rates {
   pp: number;
   tg: number;
+  /** moebench only: its tg records' harness µs/token (median over repetitions) */
+  harnessUs?: number;
 }
 
 interface Tools {
@@ -133,16 +144,44 @@ interface Tools {
 
 function llamaBench(tools: Tools, model: Model, threads: number): Rates {
   const flags = ["-p", "512", "-n", "128", "-t", String(threads), "-b", "512", "-ub", "512", "-fa", "0"];
-  const out = execFileSync(tools.exe, ["-m", model.path, ...flags, "-r", String(reps), "-o", "json"], {
+  const args = ["-m", model.path, ...flags, "-lm", "mmap", "-r", String(reps + 1), "-o", "json"];
+  const out = execFileSync(tools.exe, args, {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
     maxBuffer: 64 << 20,
     env: tools.env,
   });
-  const rows = JSON.parse(out) as { n_prompt: number; n_gen: number; avg_ts: number }[];
+  const rows = JSON.parse(out) as { n_prompt: number; n_gen: number; samples_ts: number[] }[];
+  // the mean of the per-repetition rates after the first (llama-bench's avg_ts is that mean over all of them)
+  const steady = (r: (typeof rows)[number]): number => mean(r.samples_ts.slice(1));
   const pp = rows.find((r) => r.n_prompt > 0 && r.n_gen === 0)!;
   const tg = rows.find((r) => r.n_gen > 0 && r.n_prompt === 0)!;
-  return { pp: pp.avg_ts, tg: tg.avg_ts };
+  return { pp: steady(pp), tg: steady(tg) };
+}
+
+// ------------------------------------------------------------------ the bare C++ loop (the floor)
+
+/** Compile scripts/fidelity/tg-loop.cpp against the llama.cpp headers and node-llama-cpp's libraries. */
+function compileLoop(bindingDir: string): string {
+  const src = join(cacheDir(), `llama.cpp-${bundledLlamaCpp().tag}`);
+  const exe = join(work, "tg-loop");
+  const libs = ["libllama.so.0", "libggml.so.0", "libggml-base.so.0"].map((f) => join(bindingDir, f));
+  const include = ["include", "ggml/include"].flatMap((d) => ["-I", join(src, d)]);
+  execFileSync("c++", ["-O2", "-std=c++17", "scripts/fidelity/tg-loop.cpp", ...include, ...libs, "-o", exe], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  return exe;
+}
+
+/** The C++ loop's µs per token outside llama.cpp's decode clock (median over 5 repetitions of tg128). */
+function loopOutsideUs(exe: string, tools: Tools, model: Model, threads: number): number {
+  const env = { ...tools.env, BACKEND_DIR: dirname(tools.exe) };
+  const out = execFileSync(exe, [model.path, String(threads), "128", "5"], { encoding: "utf8", env });
+  const rows = out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { outsideUsPerToken: number });
+  return median(rows.map((r) => r.outsideUsPerToken));
 }
 
 const work = mkdtempSync(join(tmpdir(), "moebench-fidelity-"));
@@ -181,7 +220,9 @@ function moebench(model: Model, threads: number, path: Path): Rates {
     if (!p) throw new Error(`moebench recorded no ${testId}`);
     return mean(tokPerSec(p.tokens, p.samplesMs));
   };
-  return { pp: rate("pp512", "pp"), tg: rate("tg128", "tg") };
+  const harness = records.find((r) => r.testId === "tg128")?.tg?.harnessUsPerToken;
+  if (path === "c-api" && !harness) throw new Error("moebench's c-api tg record has no harnessUsPerToken");
+  return { pp: rate("pp512", "pp"), tg: rate("tg128", "tg"), ...(harness ? { harnessUs: median(harness) } : {}) };
 }
 
 // ------------------------------------------------------------------ interleaved pairs
@@ -212,9 +253,10 @@ const median = (xs: number[]): number => percentiles(xs, [0.5])[0]!;
 const spread = (xs: number[], digits: number): string =>
   `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
 
-function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[]): (string | number)[] {
-  const ratio = (k: keyof Rates): number[] => pairs.map((p) => p.moebench[k] / p.llamaBench[k]);
+function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[], loopUs: number): (string | number)[] {
+  const ratio = (k: "pp" | "tg"): number[] => pairs.map((p) => p.moebench[k] / p.llamaBench[k]);
   const overheadUs = pairs.map((p) => (1 / p.moebench.tg - 1 / p.llamaBench.tg) * 1e6);
+  const harness = pairs.flatMap((p) => (p.moebench.harnessUs === undefined ? [] : [p.moebench.harnessUs]));
   const loads = pairs.flatMap((p) => [p.loadBefore, p.loadAfter]);
   return [
     model.label,
@@ -227,6 +269,9 @@ function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[]): (
     median(pairs.map((p) => p.moebench.tg)).toFixed(1),
     spread(ratio("tg"), 3),
     spread(overheadUs, 0),
+    harness.length ? spread(harness, 1) : "–",
+    loopUs.toFixed(1),
+    harness.length ? (median(harness) - loopUs).toFixed(1) : "–",
     `${(Math.max(...pairs.map((p) => p.foreign)) * 100).toFixed(0)}%`,
     `${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`,
   ];
@@ -242,7 +287,10 @@ const HEADERS = [
   "tg128 llama-bench",
   "tg128 moebench",
   "tg ratio median [range]",
-  "overhead µs/token median [range]",
+  "overhead µs/token from rates median [range]",
+  "moebench harness µs/token",
+  "C++ loop µs/token",
+  "excess µs/token",
   "other work (max)",
   "load 1-min",
 ];
@@ -254,6 +302,7 @@ const bin = ensureLlamaTools(["llama-bench"]);
 const binding = llamaBenchOnBindingCpu(bin);
 if (!binding) throw new Error("node-llama-cpp's prebuilt CPU libraries were not found: run npm ci");
 process.stderr.write(`llama-bench runs on node-llama-cpp's own libraries (CPU variant ${binding.variant})\n`);
+const loopExe = compileLoop(dirname(binding.exe));
 process.stderr.write(
   `load ${readFileSync("/proc/loadavg", "utf8").trim()}; busiest processes:\n${busiestProcesses()}\n`,
 );
@@ -262,6 +311,7 @@ const json: unknown[] = [];
 for (const model of models) {
   for (const threads of threadsList) {
     for (const path of paths) {
+      const loopUs = loopOutsideUs(loopExe, binding, model, threads);
       const pairs: Pair[] = [];
       for (let k = 0; k < repeats; k++) {
         const pair = measurePair(binding, model, threads, path, k % 2 === 1);
@@ -273,8 +323,8 @@ for (const model of models) {
             `(other work ${(pair.foreign * 100).toFixed(0)}%, load ${pair.loadBefore}→${pair.loadAfter})\n`,
         );
       }
-      rows.push(summaryRow(model, threads, path, pairs));
-      json.push({ model: model.label, path, threads, pairs });
+      rows.push(summaryRow(model, threads, path, pairs, loopUs));
+      json.push({ model: model.label, path, threads, pairs, loopOutsideUsPerToken: loopUs });
     }
   }
 }
@@ -284,7 +334,8 @@ process.stderr.write(
 console.log(mdTable(HEADERS, rows));
 console.log(
   `\n${repeats} interleaved pairs per row, ${reps} repetitions per side; "other work": the largest share of all ` +
-    "cores that other processes used during a pair (anything above a few % makes the row unreliable).",
+    "cores that other processes used during a pair (anything above a few % makes the row unreliable). " +
+    "Harness and C++ loop: µs per token outside llama.cpp's own decode clock; excess = moebench's less the loop's.",
 );
 const jsonOut = opt("--json", "");
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(json, null, 2)}\n`);

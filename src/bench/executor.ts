@@ -43,6 +43,11 @@ export interface BenchContext {
   timeGenerate(tokens: number[], n: number, mode: ContextConfig["tgMode"]): Promise<number[]>;
   /** K sequences generate n tokens each, together (tokens[k] feeds sequence k in decode mode) */
   timeParallel(tokens: number[][], n: number, mode: ContextConfig["tgMode"]): Promise<ParallelTiming>;
+  /**
+   * ms llama.cpp's own clock has counted inside llama_decode … llama_synchronize so far (llama_perf_context);
+   * absent where the context cannot tell (node-llama-cpp's paths, the mock executor)
+   */
+  decodeMs?(): number;
   memory(): Promise<{ vramUsedBytes: number | null; vramTotalBytes: number | null; contextStateBytes: number | null }>;
   dispose(): Promise<void>;
 }

@@ -169,16 +169,53 @@ async function parallelPhase(run: TaskRun): Promise<Phase> {
   return pass ? { ...phase, energyPass: pass } : phase;
 }
 
+/**
+ * The harness's own time per generated token, µs: the wall time of `tokens` steps less what llama.cpp's clock
+ * counted inside its decodes (an upper bound: it includes llama_decode's input checks before that clock starts).
+ */
+export const harnessUsPerToken = (wallMs: number, decodeMs: number, tokens: number): number =>
+  ((wallMs - decodeMs) * 1000) / tokens;
+
+/** One generation's step gaps, and the harness's share where the context can tell (harnessUsPerToken). */
+interface Generation {
+  gaps: number[];
+  harnessUs: number | null;
+}
+
+/** The generation steps of `run` as a timed operation. */
+function generation(run: TaskRun): () => Promise<Generation> {
+  const { ctx, spec, toks } = run;
+  return async () => {
+    const before = ctx.decodeMs?.();
+    const gaps = await ctx.timeGenerate(toks.gen[0]!, spec.tg, spec.tgMode);
+    const after = ctx.decodeMs?.();
+    const harnessUs =
+      before === undefined || after === undefined ? null : harnessUsPerToken(sum(gaps), after - before, gaps.length);
+    return { gaps, harnessUs };
+  };
+}
+
+const generationWindow = (g: Generation) => ({ ms: sum(g.gaps), detail: g });
+
+/** The tg phase's per-token figures from its windows: inter-token latency, and the harness's share if known. */
+function generationFigures(windows: readonly Window<Generation>[]): Pick<Phase, "itlMs" | "harnessUsPerToken"> {
+  const harness = windows.map((w) => w.detail.harnessUs);
+  return {
+    itlMs: itl(windows.map((w) => w.detail.gaps)),
+    ...(harness.every((h) => h !== null) ? { harnessUsPerToken: harness as number[] } : {}),
+  };
+}
+
 /** tg alone: n generation steps after a one-token prompt, with inter-token latency percentiles. */
 async function generationPhase(run: TaskRun): Promise<Phase> {
-  const { ctx, spec, toks } = run;
-  const op = () => ctx.timeGenerate(toks.gen[0]!, spec.tg, spec.tgMode);
+  const { spec } = run;
+  const op = generation(run);
   const once = async () => {
     await run.prepare();
-    return measure(spec.energy, op, (gaps) => ({ ms: sum(gaps), detail: gaps }));
+    return measure(spec.energy, op, generationWindow);
   };
   const { reps, stats } = await repeat(once, rateOf(spec.tg), repeatOptions(run, "tg"));
-  const phase: Phase = { ...phaseOf(spec.tg, reps, spec, stats), itlMs: itl(reps.map((w) => w.detail)) };
+  const phase: Phase = { ...phaseOf(spec.tg, reps, spec, stats), ...generationFigures(reps) };
   const pass = await energyPass(reps, spec, spec.tg, run.prepare, op);
   return pass ? { ...phase, energyPass: pass } : phase;
 }
@@ -190,11 +227,11 @@ async function generationPhase(run: TaskRun): Promise<Phase> {
 async function promptPhases(run: TaskRun): Promise<TaskResult> {
   const { ctx, spec, toks } = run;
   const prompt = () => ctx.timePrompt(toks.prompt);
-  const generate = () => ctx.timeGenerate(toks.gen[0]!, spec.tg, spec.tgMode);
+  const generate = generation(run);
   const once = async () => {
     await run.prepare();
     const pp = await measure(spec.energy, prompt, (ms) => ({ ms }));
-    const tg = spec.tg ? await measure(spec.energy, generate, (gaps) => ({ ms: sum(gaps), detail: gaps })) : null;
+    const tg = spec.tg ? await measure(spec.energy, generate, generationWindow) : null;
     return { pp, tg };
   };
   const { reps, stats } = await repeat(once, (r) => rateOf(spec.pp)(r.pp), repeatOptions(run, "pp"));
@@ -212,7 +249,7 @@ async function promptPhases(run: TaskRun): Promise<TaskResult> {
   const tgStats = repetitionStats(tgWindows.map(rateOf(spec.tg)), spec.repetitions, false);
   const tg: Phase = {
     ...phaseOf(spec.tg, tgWindows, spec, tgStats),
-    itlMs: itl(tgWindows.map((w) => w.detail)),
+    ...generationFigures(tgWindows),
     ...(tgPass ? { energyPass: tgPass } : {}),
   };
   return { pp, tg, parallelTg: null };

@@ -148,6 +148,11 @@ export const Phase = z.object({
   warmup: z.number().int().nonnegative(),
   /** tg: inter-token latencies of all repetitions pooled, ms (p50/p90/p99) */
   itlMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number() }).nullable().optional(),
+  /**
+   * tg on the C-API path: per repetition, the harness's own time per generated token (µs), the wall time less
+   * what llama.cpp's clock counted inside its decodes (llama_perf_context); absent where it cannot be known
+   */
+  harnessUsPerToken: z.array(z.number()).optional(),
   /** parallel: per-sequence time to first token of each repetition (ms, median over sequences) */
   ttftMs: z.array(z.number()).nullable().optional(),
   /** energy per repetition (gross J) where telemetry measured it */

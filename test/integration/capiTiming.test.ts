@@ -111,6 +111,34 @@ describe("C-API timing path", () => {
     expect(bornViaBinding.size).toBeGreaterThan(0);
   });
 
+  it("llama.cpp's own decode clock counts every generation step, inside the wall time (harnessUsPerToken)", async () => {
+    const ctx = await capi.createContext(cfg(1));
+    const tokens = Array.from({ length: 32 }, (_, i) => 300 + i);
+    await ctx.timeGenerate(tokens, 4, "decode");
+    const before = ctx.decodeMs!();
+    const gaps = await ctx.timeGenerate(tokens, 32, "decode");
+    const counted = ctx.decodeMs!() - before;
+    await ctx.dispose();
+    const wall = gaps.reduce((a, b) => a + b, 0);
+    // the clock runs from inside llama_decode to the end of llama_synchronize (µs ticks: 32 × 1 µs of slack)
+    expect(counted).toBeLessThanOrEqual(wall + 0.032);
+    // off (no_perf) or read through a wrong layout it would be 0 or garbage; on, most of each step is llama.cpp's
+    expect(counted).toBeGreaterThan(wall * 0.2);
+  });
+
+  it("decodes batches of several sequences (the by-value llama_batch with seq ids and logits flags)", async () => {
+    const ctx = await capi.createContext({ ...cfg(1), parallel: 2 });
+    const own = (k: number) => Array.from({ length: 8 }, (_, i) => 300 + 10 * k + i);
+    await ctx.fill(own(1), 1);
+    const before = ctx.decodeMs!();
+    const timing = await ctx.timeParallel([own(0), own(1)], 6, "decode");
+    const counted = ctx.decodeMs!() - before;
+    await ctx.dispose();
+    expect(timing.ttftMs).toHaveLength(2);
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThanOrEqual(timing.totalMs + 0.006);
+  });
+
   it("generates the same greedy tokens as node-llama-cpp's evaluate path", async () => {
     const prompt = [300, 301, 302, 303, 304, 305, 306, 307];
     const n = 24;

@@ -65,6 +65,33 @@ describe("runTasks", () => {
     expect(r.pp!.samplesMs).toHaveLength(3);
   });
 
+  it("tg: the harness's µs per token = (wall − llama.cpp's decode clock) / tokens, per measured repetition", async () => {
+    // 4 steps of 1 ms = 4 ms of wall time per generation; llama.cpp's clock counts 3.9 ms (warm-up) then 3.6,
+    // 3.8, 3.96 ms: (4 − 3.6) ms / 4 tokens = 100 µs, then 50 µs and 10 µs
+    const ctx = scripted(() => [1, 1, 1, 1]);
+    const clock = [0, 3.9, 3.9, 7.5, 7.5, 11.3, 11.3, 15.26];
+    let read = 0;
+    ctx.decodeMs = () => clock[read++]!;
+    const r = await runTasks(ctx, spec({ tg: 4 }), 1000, 1);
+    expect(r.tg!.harnessUsPerToken!.map((us) => Math.round(us * 1000) / 1000)).toEqual([100, 50, 10]);
+    const withPrompt = scripted(() => [1, 1, 1, 1]);
+    read = 0;
+    withPrompt.decodeMs = () => clock[read++]!;
+    const pt = await runTasks(withPrompt, spec({ pp: 16, tg: 4 }), 1000, 1);
+    expect(pt.tg!.harnessUsPerToken!.map((us) => Math.round(us * 1000) / 1000)).toEqual([100, 50, 10]);
+    expect(pt.pp!.harnessUsPerToken).toBeUndefined();
+  });
+
+  it("tg: no harness figure where the context has no decode clock", async () => {
+    const r = await runTasks(
+      scripted(() => [1, 1]),
+      spec({ tg: 2 }),
+      1000,
+      1,
+    );
+    expect(r.tg!.harnessUsPerToken).toBeUndefined();
+  });
+
   it("parallel: K × tg tokens per repetition", async () => {
     const ctx = scripted(() => [1]);
     const r = await runTasks(ctx, spec({ tg: 8, parallel: 4 }), 1000, 1);

@@ -30,15 +30,28 @@ export class CApiBatch {
     this.call = { ...this.allocated, pos: null };
   }
 
-  /** Sequence 0's tokens with only the last one's logits: what llama_batch_get_one gives llama-bench. */
-  single(tokens: ArrayLike<number>): Batch {
+  /** the batch's token array (llama_batch.token), for LlamaCApi.decodeFirstSequence */
+  get tokenArray(): NativePointer {
+    return this.allocated.token!;
+  }
+
+  /** Write `tokens` at the start of the token array; returns how many. */
+  tokens(tokens: ArrayLike<number>): number {
     this.token.set(tokens);
-    const call = this.call;
-    call.n_tokens = tokens.length;
-    call.n_seq_id = null;
-    call.seq_id = null;
-    call.logits = null;
-    return call;
+    return tokens.length;
+  }
+
+  /**
+   * One generation step: a function that decodes `token` alone into sequence 0 (llama_batch_get_one's batch),
+   * made once per generation so that each step runs as little JavaScript as possible between decodes.
+   */
+  stepper(context: NativePointer): (token: number) => number {
+    const { api, token: view } = this;
+    const array = this.tokenArray;
+    return (token) => {
+      view[0] = token;
+      return api.decodeFirstSequence(context, 1, array);
+    };
   }
 
   /** Several sequences' tokens in one batch; each item's last token gets logits where it asks. */

@@ -22,7 +22,11 @@ function decodeError(code: number): Error {
   return new Error(`llama_decode failed with ${code}: ${meaning[code] ?? "fatal error"}`);
 }
 
-/** Context parameters for `cfg`, as node-llama-cpp 3.22 sets them for the same options (AddonContext.cpp). */
+/**
+ * Context parameters for `cfg`, as node-llama-cpp 3.22 sets them for the same options (AddonContext.cpp), except
+ * no_perf: llama.cpp's own decode clock stays on (two clock reads per decode) so that each record can say how
+ * much of its time was the harness's rather than llama.cpp's (decodeMs).
+ */
 function contextParams(api: LlamaCApi, cfg: ContextConfig, threads: number, kvType: (name: string) => number) {
   const params: ContextParams = api.contextDefaultParams();
   return Object.assign(params, {
@@ -35,7 +39,7 @@ function contextParams(api: LlamaCApi, cfg: ContextConfig, threads: number, kvTy
     flash_attn_type: cfg.flashAttention ? 1 : 0,
     type_k: kvType(cfg.kvK),
     type_v: kvType(cfg.kvV),
-    no_perf: true,
+    no_perf: false,
     swa_full: false,
     kv_unified: false,
   });
@@ -86,7 +90,7 @@ export class CApiBenchContext implements BenchContext {
   }
 
   private decodeSingle(tokens: ArrayLike<number>): void {
-    const code = this.api.decode(this.context, this.batch.single(tokens));
+    const code = this.api.decodeFirstSequence(this.context, this.batch.tokens(tokens), this.batch.tokenArray);
     if (code !== 0) throw decodeError(code);
   }
 
@@ -121,13 +125,17 @@ export class CApiBenchContext implements BenchContext {
 
   async timeGenerate(tokens: number[], n: number, mode: ContextConfig["tgMode"]): Promise<number[]> {
     if (mode !== "decode") throw new Error(`the C-API context times tgMode decode only, not ${mode}`);
+    // each step runs cold (the decode has just swept the CPU caches): the loop holds its functions in locals
     const gaps: number[] = new Array<number>(n);
-    const step = new Int32Array(1);
+    const step = this.batch.stepper(this.context);
+    const { synchronize } = this.api;
+    const context = this.context;
+    const count = tokens.length;
     let previous = performance.now();
     for (let i = 0; i < n; i++) {
-      step[0] = tokens[i % tokens.length]!;
-      this.decodeSingle(step);
-      this.api.synchronize(this.context);
+      const code = step(tokens[i % count]!);
+      if (code !== 0) throw decodeError(code);
+      synchronize(context);
       const now = performance.now();
       gaps[i] = now - previous;
       previous = now;
@@ -169,6 +177,10 @@ export class CApiBenchContext implements BenchContext {
       this.api.synchronize(this.context);
     }
     return out;
+  }
+
+  decodeMs(): number {
+    return this.api.decodeMs(this.context);
   }
 
   async memory(): ReturnType<BenchContext["memory"]> {
