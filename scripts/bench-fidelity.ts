@@ -15,7 +15,7 @@
  * The overhead from rates is noisy (this VM's speed drifts by several % over seconds), so two direct figures
  * come with it, each from llama.cpp's own decode clock (llama_perf_context): moebench's harness µs/token
  * (its records' tg.harnessUsPerToken) and the same figure for a bare C++ loop of llama-bench's tg test on the
- * same libraries (scripts/fidelity/tg-loop.cpp, compiled here with c++). Their difference is what moebench
+ * same libraries (scripts/fidelity/tg-loop.cpp, compiled here with $CXX or c++). Their difference is what moebench
  * adds per token beyond what llama-bench's own loop pays.
  *
  * Options: --threads 1,2  --repeats 5  --reps 5  --models small,wide  --only <label text>
@@ -167,7 +167,8 @@ function compileLoop(bindingDir: string): string {
   const exe = join(work, "tg-loop");
   const libs = ["libllama.so.0", "libggml.so.0", "libggml-base.so.0"].map((f) => join(bindingDir, f));
   const include = ["include", "ggml/include"].flatMap((d) => ["-I", join(src, d)]);
-  execFileSync("c++", ["-O2", "-std=c++17", "scripts/fidelity/tg-loop.cpp", ...include, ...libs, "-o", exe], {
+  const compiler = process.env.CXX || "c++";
+  execFileSync(compiler, ["-O2", "-std=c++17", "scripts/fidelity/tg-loop.cpp", ...include, ...libs, "-o", exe], {
     stdio: ["ignore", "ignore", "inherit"],
   });
   return exe;
