@@ -185,13 +185,13 @@ interface Generation {
 /** The generation steps of `run` as a timed operation. */
 function generation(run: TaskRun): () => Promise<Generation> {
   const { ctx, spec, toks } = run;
+  const steps = () => ctx.timeGenerate(toks.gen[0]!, spec.tg, spec.tgMode);
+  if (!ctx.decodeMs) return async () => ({ gaps: await steps(), harnessUs: null });
+  const clock = ctx.decodeMs.bind(ctx);
   return async () => {
-    const before = ctx.decodeMs?.();
-    const gaps = await ctx.timeGenerate(toks.gen[0]!, spec.tg, spec.tgMode);
-    const after = ctx.decodeMs?.();
-    const harnessUs =
-      before === undefined || after === undefined ? null : harnessUsPerToken(sum(gaps), after - before, gaps.length);
-    return { gaps, harnessUs };
+    const before = clock();
+    const gaps = await steps();
+    return { gaps, harnessUs: harnessUsPerToken(sum(gaps), clock() - before, gaps.length) };
   };
 }
 
@@ -199,10 +199,10 @@ const generationWindow = (g: Generation) => ({ ms: sum(g.gaps), detail: g });
 
 /** The tg phase's per-token figures from its windows: inter-token latency, and the harness's share if known. */
 function generationFigures(windows: readonly Window<Generation>[]): Pick<Phase, "itlMs" | "harnessUsPerToken"> {
-  const harness = windows.map((w) => w.detail.harnessUs);
+  const harness = windows.flatMap((w) => (w.detail.harnessUs === null ? [] : [w.detail.harnessUs]));
   return {
     itlMs: itl(windows.map((w) => w.detail.gaps)),
-    ...(harness.every((h) => h !== null) ? { harnessUsPerToken: harness as number[] } : {}),
+    ...(harness.length > 0 ? { harnessUsPerToken: harness } : {}),
   };
 }
 
