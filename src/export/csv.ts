@@ -5,9 +5,13 @@
 import { stringify } from "csv-stringify/sync";
 import type { Report } from "../analysis/buildReport.js";
 import { deviceOf, scaleOf } from "../analysis/runInfo.js";
-import type { Summary } from "../util/stats.js";
+import { percentiles, type Summary } from "../util/stats.js";
 
 const num = (v: number | null | undefined): number | string => (v === null || v === undefined ? "" : v);
+
+/** The harness's µs per generated token of a tg phase: the median over its repetitions (absent: unknown). */
+const harnessUs = (perRep: readonly number[] | undefined): number | null =>
+  perRep?.length ? percentiles(perRep, [0.5])[0]! : null;
 
 /** pp_tok_s_mean, pp_tok_s_ci95_low, … for one rate. */
 function rateColumns(prefix: string, s: Summary | null): Record<string, number | string> {
@@ -63,6 +67,7 @@ export function reportCsv(r: Report): string {
       ...rateColumns("tg", gen),
       tg_itl_p50_ms: num(x.record.tg?.itlMs?.p50),
       tg_itl_p99_ms: num(x.record.tg?.itlMs?.p99),
+      tg_harness_us_per_token: num(harnessUs(x.record.tg?.harnessUsPerToken)),
       tg_tok_per_j: num(x.tgTokPerJ?.gross),
       tg_tok_per_j_net: num(x.tgTokPerJ?.net),
       pp_tok_per_j: num(x.ppTokPerJ?.gross),

@@ -88,7 +88,13 @@ function records(): ResultRecord[] {
     // dense Q8_0: out of memory
     makeRecord({ ...GPU, ...llama, quant: "Q8_0", status: "oom", telemetry: gpuTelemetry(null) }),
     // a second run on the CPU, same models at small scale: unpriced
-    makeRecord({ ...lfm, scale: "small", runId: "cpu1", tg: 100, tgPhase: phase(100, [500, 500, 500]) }),
+    makeRecord({
+      ...lfm,
+      scale: "small",
+      runId: "cpu1",
+      tg: 100,
+      tgPhase: { ...phase(100, [500, 500, 500]), harnessUsPerToken: [14, 9.5, 12.5] },
+    }),
     makeRecord({ ...llama, scale: "small", runId: "cpu1", tg: 100, tgPhase: phase(100, [1000, 1000, 1000]) }),
   ];
 }
@@ -313,6 +319,11 @@ describe("exporters show the same numbers, labelled", () => {
     expect(r.tg_ci_method).toBe("t");
     expect(r.scale).toBe("full");
     expect(csv.find((c) => c.quant === "Q8_0" && c.model?.startsWith("llama"))!.status).toBe("oom");
+    // the harness's µs per token: the median of the record's repetitions (14, 9.5, 12.5), blank where unknown
+    const cpu = (model: string) => csv.find((c) => c.run_id === "cpu1" && c.model?.startsWith(model))!;
+    expect(cpu("lfm2").tg_harness_us_per_token).toBe("12.5");
+    expect(cpu("llama").tg_harness_us_per_token).toBe("");
+    expect(r.tg_harness_us_per_token).toBe("");
   });
 
   it("JSON and HTML carry the same figures; charts are captioned with what ran", () => {
