@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 import { alive, checkResults, nextWorker, sleep, startCli, workersOf, writeSuite } from "../../scripts/lib/faultKit.js";
 import { cli, tmp } from "../helpers.js";
 
-const PLANNED = 6; // 3 models × (pp64, tg16)
+const MODELS = 3;
+const PLANNED = 2 * MODELS; // 3 models × (pp64, tg16)
 
 function setup() {
   const d = tmp("moebench-faults-");
@@ -56,8 +57,10 @@ describe("fault injection (mock executor)", () => {
     expect(f.keys).toHaveLength(PLANNED);
     expect(f.duplicates).toEqual([]);
     expect(new Set(f.statuses)).toEqual(new Set(["crash"]));
-    // each instance (or model load) is tried twice at most: 6 instances → at most 12 workers
-    expect(killed.size).toBeLessThanOrEqual(2 * PLANNED);
+    // each instance is tried twice at most, and each model's load: a model's second load death fails its
+    // group, so a group of 2 instances ends after 2 × 2 instance deaths + 1 load death at most: 3 × 5 = 15
+    // workers (seen: 13 when a kill landed mid-load on a busy machine)
+    expect(killed.size).toBeLessThanOrEqual(2 * PLANNED + MODELS);
     expect(run.stdout().trim().split("\n").pop()).toBe(`0 ok, ${PLANNED} failed (crash ${PLANNED})`);
   });
 
