@@ -1,7 +1,8 @@
 /** runTasks on a scripted BenchContext: which repetitions end up in the phases. */
 import { describe, expect, it } from "vitest";
 import type { BenchContext } from "../../src/bench/executor.js";
-import { runTasks, type TaskSpec } from "../../src/bench/tasks.js";
+import { runTasks } from "../../src/bench/tasks.js";
+import { taskSpec as spec } from "../helpers.js";
 
 /** Every call of timeGenerate returns `gapsOf(call)`; timePrompt returns 8 ms per call. */
 function scripted(gapsOf: (call: number) => number[]): BenchContext & { calls: { prompt: number; gen: number } } {
@@ -22,17 +23,6 @@ function scripted(gapsOf: (call: number) => number[]): BenchContext & { calls: {
     dispose: async () => undefined,
   };
 }
-
-const spec = (o: Partial<TaskSpec>): TaskSpec => ({
-  pp: 0,
-  tg: 0,
-  depth: 0,
-  parallel: 1,
-  tgMode: "decode",
-  warmup: 1,
-  repetitions: { min: 3, max: 3, targetCi: 0.5 },
-  ...o,
-});
 
 describe("runTasks", () => {
   it("pp+tg: the warm-up repetition's generation is not among the tg samples", async () => {

@@ -5,7 +5,8 @@
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { BenchContext } from "../../src/bench/executor.js";
-import { mjDiff, runTasks, type TaskSpec } from "../../src/bench/tasks.js";
+import { mjDiff, runTasks } from "../../src/bench/tasks.js";
+import { taskSpec as spec } from "../helpers.js";
 
 let clock = 0;
 let step = 50;
@@ -39,17 +40,6 @@ function scripted() {
   };
   return { ctx, fills, energy: () => counter.mJ };
 }
-
-const spec = (o: Partial<TaskSpec>): TaskSpec => ({
-  pp: 0,
-  tg: 0,
-  depth: 0,
-  parallel: 1,
-  tgMode: "decode",
-  warmup: 1,
-  repetitions: { min: 3, max: 3, targetCi: 0.5 },
-  ...o,
-});
 
 beforeEach(() => {
   clock = 0;
