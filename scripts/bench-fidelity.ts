@@ -3,23 +3,29 @@
  *
  * llama-bench (built once from the llama.cpp source node-llama-cpp ships) runs on node-llama-cpp's own
  * libraries (libllama, libggml, libggml-base and the CPU variant ggml picks), so both sides run the same
- * machine code and only the driver differs. For each model × thread count, `--repeats` interleaved A/B pairs
- * (llama-bench then moebench, then the other way round) each measure pp512 and tg128 with `--reps`
- * repetitions, batch = ubatch = 512, flash attention off, weights memory-mapped on both sides (llama-bench
- * -lm mmap; node-llama-cpp's default). llama-bench warms tg up with one token only and its first repetition
- * runs cold, so it runs one repetition more and its first is dropped; moebench warms up with a whole
- * repetition: both sides are compared in steady state. Printed: the median and range over the pairs of
- * moebench / llama-bench for pp and tg, the per-token overhead (1/tg_moebench − 1/tg_llama-bench), and how
- * busy the machine was with other work while it ran (numbers taken under load are worthless).
+ * machine code and only the driver differs. For each model × thread count, `--repeats` interleaved pairs each
+ * run three sides, in an order that turns with every pair: llama-bench (pp512 and tg128), `moebench run` (the
+ * same two tests), and a control, a bare C++ loop of llama-bench's pp and tg code on the same libraries
+ * (scripts/fidelity/tg-loop.cpp, compiled here with $CXX or c++). Settings: `--reps` repetitions, batch =
+ * ubatch = 512, flash attention off, weights memory-mapped on all sides (llama-bench -lm mmap; node-llama-cpp's
+ * default). llama-bench warms tg up with one token only and its first repetition runs cold, so it runs one
+ * repetition more and its first is dropped; moebench and the loop warm up with a whole repetition: all sides
+ * are compared in steady state. Each side's rate is the median of its steady repetitions (`--stat mean` for
+ * the mean, llama-bench's own avg_ts): a stalled repetition drags a mean of 5 by several %; every side gets the
+ * same statistic, and the JSON keeps every repetition's rate. Below all cores, every side of a pair is pinned
+ * to the same CPUs (taskset; `--pin off` to leave placement to the scheduler), a different block each pair.
  *
- * The overhead from rates is noisy (this VM's speed drifts by several % over seconds), so two direct figures
- * come with it, each from llama.cpp's own decode clock (llama_perf_context): moebench's harness µs/token
- * (its records' tg.harnessUsPerToken) and the same figure for a bare C++ loop of llama-bench's tg test on the
- * same libraries (scripts/fidelity/tg-loop.cpp, compiled here with $CXX or c++). Their difference is what moebench
- * adds per token beyond what llama-bench's own loop pays.
+ * Printed per row: the median and range over the pairs of moebench ÷ llama-bench for pp and tg; the control's
+ * pp and tg ÷ llama-bench (two C++ drivers making the same calls: how far apart this machine puts two processes when
+ * the driver does not matter; a moebench ratio inside the control's spread says nothing against moebench);
+ * the per-token overhead from the rates (1/tg_moebench − 1/tg_llama-bench); and two direct figures from
+ * llama.cpp's own decode clock (llama_perf_context), moebench's harness µs/token (its records'
+ * tg.harnessUsPerToken) and the loop's, whose difference is what moebench adds per token beyond what
+ * llama-bench's own loop pays; and how busy the machine was with other work (numbers taken under load are
+ * worthless).
  *
- * Options: --threads 1,2  --repeats 5  --reps 5  --models small,wide  --only <label text>
- *          --paths c-api,native-batch,app
+ * Options: --threads 1,2  --repeats 5  --reps 5  --models small,wide  --only <label text>  --stat median|mean
+ *          --pin on|off  --paths c-api,native-batch,app
  *          --moebench-env KEY=VALUE (extra environment for the moebench side only, e.g. an LD_PRELOAD experiment)
  *          --json out.json
  * Target (issue 21): tg and pp ratios within 0.98–1.02 and overhead ≤ 10 µs/token on the c-api path.
@@ -51,6 +57,12 @@ type Path = (typeof PATHS)[number];
 const paths = opt("--paths", "c-api").split(",") as Path[];
 for (const p of paths) if (!PATHS.includes(p)) throw new Error(`--paths: unknown path ${p} (${PATHS.join(", ")})`);
 const moebenchEnv = opt("--moebench-env", "");
+const pin = opt("--pin", "on") !== "off";
+const stat = opt("--stat", "median");
+if (stat !== "median" && stat !== "mean") throw new Error(`--stat: ${stat} is not median or mean`);
+const median = (xs: number[]): number => percentiles(xs, [0.5])[0]!;
+/** One side's rate from its steady repetitions: both sides always use the same statistic. */
+const sideStat = (xs: number[]): number => (stat === "median" ? median(xs) : mean(xs));
 const extraEnv = moebenchEnv ? { [moebenchEnv.split("=")[0]!]: moebenchEnv.slice(moebenchEnv.indexOf("=") + 1) } : {};
 
 // ------------------------------------------------------------------ how busy the machine is with other work
@@ -133,6 +145,9 @@ async function fidelityModels(): Promise<Model[]> {
 interface Rates {
   pp: number;
   tg: number;
+  /** the steady repetitions' rates behind pp and tg (tokens/s), kept for the JSON */
+  ppSamples: number[];
+  tgSamples: number[];
   /** moebench only: its tg records' harness µs/token (median over repetitions) */
   harnessUs?: number;
 }
@@ -142,21 +157,20 @@ interface Tools {
   env: NodeJS.ProcessEnv;
 }
 
-function llamaBench(tools: Tools, model: Model, threads: number): Rates {
+function llamaBench(tools: Tools, model: Model, threads: number, cpus: string | null): Rates {
   const flags = ["-p", "512", "-n", "128", "-t", String(threads), "-b", "512", "-ub", "512", "-fa", "0"];
   const args = ["-m", model.path, ...flags, "-lm", "mmap", "-r", String(reps + 1), "-o", "json"];
-  const out = execFileSync(tools.exe, args, {
+  const out = execFileSync(...pinned(cpus, tools.exe, args), {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "ignore"],
     maxBuffer: 64 << 20,
     env: tools.env,
   });
   const rows = JSON.parse(out) as { n_prompt: number; n_gen: number; samples_ts: number[] }[];
-  // the mean of the per-repetition rates after the first (llama-bench's avg_ts is that mean over all of them)
-  const steady = (r: (typeof rows)[number]): number => mean(r.samples_ts.slice(1));
-  const pp = rows.find((r) => r.n_prompt > 0 && r.n_gen === 0)!;
-  const tg = rows.find((r) => r.n_gen > 0 && r.n_prompt === 0)!;
-  return { pp: steady(pp), tg: steady(tg) };
+  // the per-repetition rates after the first (llama-bench's own avg_ts is the mean over all of them)
+  const pp = rows.find((r) => r.n_prompt > 0 && r.n_gen === 0)!.samples_ts.slice(1);
+  const tg = rows.find((r) => r.n_gen > 0 && r.n_prompt === 0)!.samples_ts.slice(1);
+  return { pp: sideStat(pp), tg: sideStat(tg), ppSamples: pp, tgSamples: tg };
 }
 
 // ------------------------------------------------------------------ the bare C++ loop (the floor)
@@ -174,21 +188,52 @@ function compileLoop(bindingDir: string): string {
   return exe;
 }
 
-/** The C++ loop's µs per token outside llama.cpp's decode clock (median over 5 repetitions of tg128). */
-function loopOutsideUs(exe: string, tools: Tools, model: Model, threads: number): number {
+interface LoopRun {
+  /** pp512 and tg128 tokens/s (the side statistic over `--reps` repetitions after one warm-up) */
+  pp: number;
+  tg: number;
+  ppSamples: number[];
+  tgSamples: number[];
+  /** µs per token outside llama.cpp's decode clock (median over the repetitions) */
+  outsideUs: number;
+}
+
+/** The bare C++ loop: the control arm of each pair (the same tg code as llama-bench, another process). */
+function loopRun(exe: string, tools: Tools, model: Model, threads: number, cpus: string | null): LoopRun {
   const env = { ...tools.env, BACKEND_DIR: dirname(tools.exe) };
-  const out = execFileSync(exe, [model.path, String(threads), "128", "5"], { encoding: "utf8", env });
+  const args = [model.path, String(threads), "128", String(reps), "512"];
+  const out = execFileSync(...pinned(cpus, exe, args), { encoding: "utf8", env });
   const rows = out
     .trim()
     .split("\n")
-    .map((l) => JSON.parse(l) as { outsideUsPerToken: number });
-  return median(rows.map((r) => r.outsideUsPerToken));
+    .map((l) => JSON.parse(l) as { tokPerSec: number; outsideUsPerToken: number; ppTokPerSec: number });
+  const pp = rows.map((r) => r.ppTokPerSec);
+  const tg = rows.map((r) => r.tokPerSec);
+  const outsideUs = median(rows.map((r) => r.outsideUsPerToken));
+  return { pp: sideStat(pp), tg: sideStat(tg), ppSamples: pp, tgSamples: tg, outsideUs };
+}
+
+/**
+ * Below all cores, every side of a pair runs on the same CPUs (taskset), a different block each pair: the vCPUs
+ * of a VM need not be equally fast (this one's two differed by 2–6% for weeks of measurements), and a side must
+ * not win by where the scheduler put it. null: unpinned (all cores, `--pin off`, or no taskset).
+ */
+function cpuBlock(threads: number, pair: number): string | null {
+  const cores = cpus().length;
+  if (!pin || threads >= cores) return null;
+  const blocks = Math.floor(cores / threads);
+  const first = (pair % blocks) * threads;
+  return threads === 1 ? String(first) : `${first}-${first + threads - 1}`;
+}
+
+function pinned(cpuList: string | null, exe: string, args: string[]): [string, string[]] {
+  return cpuList ? ["taskset", ["-c", cpuList, exe, ...args]] : [exe, args];
 }
 
 const work = mkdtempSync(join(tmpdir(), "moebench-fidelity-"));
 const cli = resolve("dist/cli.js");
 
-function moebench(model: Model, threads: number, path: Path): Rates {
+function moebench(model: Model, threads: number, path: Path, cpus: string | null): Rates {
   const suite = join(work, `s-${model.label}-${threads}-${path}.yaml`);
   writeFileSync(
     suite,
@@ -210,20 +255,31 @@ function moebench(model: Model, threads: number, path: Path): Rates {
   const out = join(work, `o-${model.label}-${threads}-${path}-${Date.now()}`);
   const timingPath = path === "native-batch" ? "native-batch" : "";
   const env = { ...process.env, CI: "1", MOEBENCH_TIMING_PATH: timingPath, ...extraEnv };
-  const run = spawnSync(process.execPath, [cli, "run", suite, "--out", out], { encoding: "utf8", env });
+  const run = spawnSync(...pinned(cpus, process.execPath, [cli, "run", suite, "--out", out]), {
+    encoding: "utf8",
+    env,
+  });
   if (run.status !== 0) throw new Error(`moebench run failed: ${run.stderr}`);
   const records = readJsonl(join(out, "results.jsonl"));
   const timing = records[0]?.env.timing;
   const expected = path === "app" ? "evaluate" : path;
   if (timing?.path !== expected) throw new Error(`moebench timed through ${timing?.path}, not ${expected}`);
-  const rate = (testId: string, phase: "pp" | "tg"): number => {
+  const rates = (testId: string, phase: "pp" | "tg"): number[] => {
     const p = records.find((r) => r.testId === testId)?.[phase];
     if (!p) throw new Error(`moebench recorded no ${testId}`);
-    return mean(tokPerSec(p.tokens, p.samplesMs));
+    return tokPerSec(p.tokens, p.samplesMs);
   };
   const harness = records.find((r) => r.testId === "tg128")?.tg?.harnessUsPerToken;
   if (path === "c-api" && !harness) throw new Error("moebench's c-api tg record has no harnessUsPerToken");
-  return { pp: rate("pp512", "pp"), tg: rate("tg128", "tg"), ...(harness ? { harnessUs: median(harness) } : {}) };
+  const pp = rates("pp512", "pp");
+  const tg = rates("tg128", "tg");
+  return {
+    pp: sideStat(pp),
+    tg: sideStat(tg),
+    ppSamples: pp,
+    tgSamples: tg,
+    ...(harness ? { harnessUs: median(harness) } : {}),
+  };
 }
 
 // ------------------------------------------------------------------ interleaved pairs
@@ -231,31 +287,67 @@ function moebench(model: Model, threads: number, path: Path): Rates {
 interface Pair {
   llamaBench: Rates;
   moebench: Rates;
+  /** the control arm: llama-bench's tg code in a bare C++ process (its ratio to llama-bench is this machine's floor) */
+  loop: LoopRun;
+  /** the CPUs every side of the pair was pinned to, or null */
+  cpus: string | null;
+  /** the order the sides ran in */
+  order: Side[];
   /** share of all cores other processes used during the pair */
   foreign: number;
   loadBefore: number;
   loadAfter: number;
 }
 
-function measurePair(tools: Tools, model: Model, threads: number, path: Path, moebenchFirst: boolean): Pair {
-  const loadBefore = loadavg1();
-  const a = cpuSnapshot();
-  let lb: Rates | undefined;
-  let mb: Rates | undefined;
-  for (const side of moebenchFirst ? ["mb", "lb"] : ["lb", "mb"]) {
-    if (side === "lb") lb = llamaBench(tools, model, threads);
-    else mb = moebench(model, threads, path);
-  }
-  const foreign = foreignShare(a, cpuSnapshot());
-  return { llamaBench: lb!, moebench: mb!, foreign, loadBefore, loadAfter: loadavg1() };
+type Side = "llama-bench" | "moebench" | "loop";
+/** every order of the three sides, taken in turn by the pairs, so that no side always runs first or last */
+const ORDERS: Side[][] = [
+  ["llama-bench", "moebench", "loop"],
+  ["moebench", "loop", "llama-bench"],
+  ["loop", "llama-bench", "moebench"],
+  ["llama-bench", "loop", "moebench"],
+  ["moebench", "llama-bench", "loop"],
+  ["loop", "moebench", "llama-bench"],
+];
+
+/** The three drivers: llama-bench and its libraries, and the compiled C++ loop. */
+interface Drivers {
+  tools: Tools;
+  loopExe: string;
 }
 
-const median = (xs: number[]): number => percentiles(xs, [0.5])[0]!;
+function measurePair({ tools, loopExe }: Drivers, model: Model, threads: number, path: Path, k: number): Pair {
+  const loadBefore = loadavg1();
+  const a = cpuSnapshot();
+  const cpuList = cpuBlock(threads, k);
+  const order = ORDERS[k % ORDERS.length]!;
+  let lb: Rates | undefined;
+  let mb: Rates | undefined;
+  let loop: LoopRun | undefined;
+  for (const side of order) {
+    if (side === "llama-bench") lb = llamaBench(tools, model, threads, cpuList);
+    else if (side === "moebench") mb = moebench(model, threads, path, cpuList);
+    else loop = loopRun(loopExe, tools, model, threads, cpuList);
+  }
+  const foreign = foreignShare(a, cpuSnapshot());
+  return {
+    llamaBench: lb!,
+    moebench: mb!,
+    loop: loop!,
+    cpus: cpuList,
+    order,
+    foreign,
+    loadBefore,
+    loadAfter: loadavg1(),
+  };
+}
+
 const spread = (xs: number[], digits: number): string =>
   `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}]`;
 
-function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[], loopUs: number): (string | number)[] {
+function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[]): (string | number)[] {
   const ratio = (k: "pp" | "tg"): number[] => pairs.map((p) => p.moebench[k] / p.llamaBench[k]);
+  const loopUs = median(pairs.map((p) => p.loop.outsideUs));
   const overheadUs = pairs.map((p) => (1 / p.moebench.tg - 1 / p.llamaBench.tg) * 1e6);
   const harness = pairs.flatMap((p) => (p.moebench.harnessUs === undefined ? [] : [p.moebench.harnessUs]));
   const loads = pairs.flatMap((p) => [p.loadBefore, p.loadAfter]);
@@ -266,9 +358,17 @@ function summaryRow(model: Model, threads: number, path: Path, pairs: Pair[], lo
     median(pairs.map((p) => p.llamaBench.pp)).toFixed(1),
     median(pairs.map((p) => p.moebench.pp)).toFixed(1),
     spread(ratio("pp"), 3),
+    spread(
+      pairs.map((p) => p.loop.pp / p.llamaBench.pp),
+      3,
+    ),
     median(pairs.map((p) => p.llamaBench.tg)).toFixed(1),
     median(pairs.map((p) => p.moebench.tg)).toFixed(1),
     spread(ratio("tg"), 3),
+    spread(
+      pairs.map((p) => p.loop.tg / p.llamaBench.tg),
+      3,
+    ),
     spread(overheadUs, 0),
     harness.length ? spread(harness, 1) : "–",
     loopUs.toFixed(1),
@@ -285,9 +385,11 @@ const HEADERS = [
   "pp512 llama-bench",
   "pp512 moebench",
   "pp ratio median [range]",
+  "control: C++ loop ÷ llama-bench, pp",
   "tg128 llama-bench",
   "tg128 moebench",
   "tg ratio median [range]",
+  "control: C++ loop ÷ llama-bench, tg",
   "overhead µs/token from rates median [range]",
   "moebench harness µs/token",
   "C++ loop µs/token",
@@ -312,20 +414,21 @@ const json: unknown[] = [];
 for (const model of models) {
   for (const threads of threadsList) {
     for (const path of paths) {
-      const loopUs = loopOutsideUs(loopExe, binding, model, threads);
       const pairs: Pair[] = [];
       for (let k = 0; k < repeats; k++) {
-        const pair = measurePair(binding, model, threads, path, k % 2 === 1);
+        const pair = measurePair({ tools: binding, loopExe }, model, threads, path, k);
         pairs.push(pair);
-        const tgRatio = (pair.moebench.tg / pair.llamaBench.tg).toFixed(3);
-        const ppRatio = (pair.moebench.pp / pair.llamaBench.pp).toFixed(3);
+        const x = (a: number, b: number): string => `${(a / b).toFixed(3)}×`;
         process.stderr.write(
-          `${model.label} ${path} t=${threads} pair ${k + 1}/${repeats}: pp ${ppRatio}×, tg ${tgRatio}× ` +
+          `${model.label} ${path} t=${threads} pair ${k + 1}/${repeats}` +
+            `${pair.cpus === null ? "" : ` (cpus ${pair.cpus})`}: pp ${x(pair.moebench.pp, pair.llamaBench.pp)}, ` +
+            `tg ${x(pair.moebench.tg, pair.llamaBench.tg)}; control pp ${x(pair.loop.pp, pair.llamaBench.pp)}, ` +
+            `tg ${x(pair.loop.tg, pair.llamaBench.tg)} ` +
             `(other work ${(pair.foreign * 100).toFixed(0)}%, load ${pair.loadBefore}→${pair.loadAfter})\n`,
         );
       }
-      rows.push(summaryRow(model, threads, path, pairs, loopUs));
-      json.push({ model: model.label, path, threads, pairs, loopOutsideUsPerToken: loopUs });
+      rows.push(summaryRow(model, threads, path, pairs));
+      json.push({ model: model.label, path, threads, pairs });
     }
   }
 }
@@ -334,8 +437,11 @@ process.stderr.write(
 );
 console.log(mdTable(HEADERS, rows));
 console.log(
-  `\n${repeats} interleaved pairs per row, ${reps} repetitions per side; "other work": the largest share of all ` +
+  `\n${repeats} interleaved pairs per row, ${reps} repetitions per side (each side's rate: the ${stat} of its ` +
+    `repetitions); "other work": the largest share of all ` +
     "cores that other processes used during a pair (anything above a few % makes the row unreliable). " +
+    "Control: a bare C++ loop of llama-bench's pp and tg code in its own process, run in every pair; its ratio to " +
+    "llama-bench is what this machine shows when the driver does not change (two C++ drivers, the same calls). " +
     "Harness and C++ loop: µs per token outside llama.cpp's own decode clock; excess = moebench's less the loop's.",
 );
 const jsonOut = opt("--json", "");
