@@ -56,20 +56,17 @@ function allowedCpus(): number[] {
   });
 }
 const allowed = allowedCpus();
-const count = (name: string, d: string): number => {
-  const n = Number(opt(name, d));
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: ${opt(name, d)} is not a whole number ≥ 1`);
+/** `text`, the value of option `name`, as a whole number ≥ 1, or a one-line error naming the option */
+const wholeNumber = (name: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: ${text} is not a whole number ≥ 1`);
   return n;
 };
 const threadsList = opt("--threads", [...new Set([1, allowed.length])].join(","))
   .split(",")
-  .map((t) => {
-    const n = Number(t);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--threads: ${t} is not a whole number ≥ 1`);
-    return n;
-  });
-const rounds = count("--repeats", "6");
-const reps = count("--reps", "5");
+  .map((t) => wholeNumber("--threads", t));
+const rounds = wholeNumber("--repeats", opt("--repeats", "6"));
+const reps = wholeNumber("--reps", opt("--reps", "5"));
 const sets = opt("--models", "small,wide").split(",");
 const only = opt("--only", "");
 const PATHS = ["c-api", "native-batch", "app"] as const;
